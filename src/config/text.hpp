@@ -1,0 +1,28 @@
+// Small string helpers shared by the config readers.
+#pragma once
+
+#include <cctype>
+#include <string>
+#include <string_view>
+
+namespace coproxy::config {
+
+inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+inline std::string lowercase(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+}  // namespace coproxy::config
