@@ -1,0 +1,65 @@
+// What one worker owns on the client side: its connection slab (entries hold everything that lives
+// as long as a connection), its I/O buffer pool, and its pools. Touched only on the worker's
+// thread, except the few atomics the main thread reads while shutting down.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "coproxy/runtime/admission.hpp"
+#include "coproxy/runtime/buffer_pool.hpp"
+#include "coproxy/runtime/log.hpp"
+#include "coproxy/runtime/slab.hpp"
+#include "coproxy/runtime/types.hpp"
+#include "coproxy/runtime/worker.hpp"
+#include "coproxy/upstream/tcp_upstream.hpp"
+
+namespace coproxy::frontend {
+
+class pool_service;
+
+// One client connection's slab entry.
+struct client_slot {
+    client_slot(runtime::stream_socket s, runtime::admission_ticket t, runtime::buffer_pool& pool)
+        : socket(std::move(s)), ticket(std::move(t)), in(pool), out(pool) {}
+
+    runtime::stream_socket socket;
+    runtime::admission_ticket ticket;
+    runtime::buffer_lease in;   // bytes from the client, held only while moving
+    runtime::buffer_lease out;  // bytes to the client (tcp relay), held only while moving
+    std::optional<upstream::tcp_connection> server;  // tcp pools: the paired server connection
+    runtime::clock::time_point last_active = runtime::clock::now();
+    std::shared_ptr<pool_service> service;
+};
+
+using slot_index = runtime::slab<client_slot>::index_type;
+
+// A pool as a worker knows it. Clients reach the pool's current service through it, so a reload
+// can swap the service (new servers) under connected clients.
+struct pool_entry {
+    std::shared_ptr<pool_service> service;
+    bool removed = false;
+};
+
+class worker_state {
+  public:
+    worker_state(runtime::worker& w, std::size_t slab_capacity, std::size_t buffer_size,
+                 runtime::admission_gate& process_gate)
+        : worker(w), slab(slab_capacity), buffers(buffer_size, 256), process_gate(process_gate) {}
+
+    runtime::worker& worker;
+    runtime::slab<client_slot> slab;
+    runtime::buffer_pool buffers;
+    runtime::admission_gate& process_gate;
+    std::map<std::string, std::shared_ptr<pool_entry>> pools;
+    runtime::log_limiter reject_log;
+
+    // Open client sessions; read by the main thread to know when a drain is complete.
+    std::atomic<std::int64_t> sessions{0};
+    bool stopping = false;  // listeners closed; new accepts are refused
+};
+
+}  // namespace coproxy::frontend

@@ -1,0 +1,33 @@
+// The Asio types every networked module shares. Sockets are bound to io_context's own executor
+// (smaller than any_io_executor, and a socket never leaves its worker's loop); client and server
+// sockets use the generic stream protocol so TCP and unix sockets share one code path.
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+
+namespace coproxy {
+
+namespace asio = boost::asio;
+
+namespace runtime {
+
+using executor = asio::io_context::executor_type;
+using stream_protocol = asio::generic::stream_protocol;
+using stream_socket = asio::basic_stream_socket<stream_protocol, executor>;
+using acceptor = asio::basic_socket_acceptor<stream_protocol, executor>;
+using clock = std::chrono::steady_clock;
+using steady_timer = asio::basic_waitable_timer<clock, asio::wait_traits<clock>, executor>;
+
+template <class T = void>
+using task = asio::awaitable<T>;
+
+}  // namespace runtime
+}  // namespace coproxy

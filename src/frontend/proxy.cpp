@@ -1,0 +1,230 @@
+// Start-up and shutdown of the worker set; see proxy.hpp.
+#include "coproxy/frontend/proxy.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <random>
+
+#include "coproxy/runtime/listener.hpp"
+#include "frontend/sessions.hpp"
+
+namespace coproxy::frontend {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+void log_failure(std::exception_ptr e) {
+    if (e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            spdlog::error("background task failed: {}", ex.what());
+        }
+    }
+}
+
+}  // namespace
+
+proxy::proxy(const config::process_options& options, unsigned workers)
+    : options_(options), process_gate_(options.max_clients), listeners_(workers) {
+    for (unsigned w = 0; w < workers; ++w) {
+        workers_.push_back(std::make_unique<runtime::worker>(w));
+        // Any worker may be handed every client, so each slab holds the process-wide limit;
+        // untouched slots cost no memory.
+        states_.push_back(std::make_unique<worker_state>(
+            *workers_.back(), static_cast<std::size_t>(options.max_clients),
+            std::max<std::size_t>(options.mbuf_size, 16 * 1024), process_gate_));
+    }
+}
+
+proxy::~proxy() {
+    for (auto& w : workers_) {
+        w->stop();
+    }
+    for (auto& w : workers_) {
+        w->join();
+    }
+    for (const auto& path : unix_paths_) {
+        ::unlink(path.c_str());
+    }
+}
+
+pool_shared proxy::make_pool(const config::pool_config& pool) {
+    pool_shared shared;
+    shared.config = std::make_shared<const config::pool_config>(pool);
+    shared.stats = std::make_shared<runtime::pool_stats>(pool.name, worker_count());
+    for (const auto& server : pool.servers) {
+        shared.stats->add_server(server.display_name(), worker_count());
+    }
+    shared.gate = std::make_shared<runtime::admission_gate>(pool.client_connections);
+    return shared;
+}
+
+void proxy::add_pool(unsigned w, const pool_shared& shared, runtime::unique_fd fd,
+                     runtime::stream_protocol protocol) {
+    worker_state& state = *states_[w];
+    auto entry = std::make_shared<pool_entry>();
+    entry->service = std::make_shared<pool_service>(state, shared);
+    state.pools[shared.config->name] = entry;
+    const std::string address = shared.config->listen.to_string();
+    listeners_[w][address] =
+        std::make_shared<listener>(state, std::move(fd), protocol, address, entry);
+}
+
+std::string proxy::start(const config::config& cfg) {
+    std::vector<std::pair<const config::pool_config*, runtime::opened_listener>> opened;
+    for (const auto& pool : cfg.pools) {
+        auto sockets =
+            runtime::open_listener(pool.listen, pool.backlog, pool.reuseport, worker_count());
+        if (!sockets.error.empty()) {
+            return "pool '" + pool.name + "': cannot listen on " + pool.listen.to_string() + ": " +
+                   sockets.error;
+        }
+        if (pool.listen.is_unix()) {
+            unix_paths_.push_back(pool.listen.path);
+        }
+        opened.emplace_back(&pool, std::move(sockets));
+    }
+    for (auto& [pool, sockets] : opened) {
+        const pool_shared shared = make_pool(*pool);
+        pools_[pool->name] = shared;
+        for (unsigned w = 0; w < worker_count(); ++w) {
+            add_pool(w, shared, std::move(sockets.per_worker[w]), sockets.protocol);
+        }
+    }
+    for (unsigned w = 0; w < worker_count(); ++w) {
+        workers_[w]->post([this, w] {
+            for (auto& [name, entry] : states_[w]->pools) {
+                entry->service->start([this, w, name = name](std::uint32_t server, auto until) {
+                    broadcast_ejection(name, w, server, until);
+                });
+            }
+            for (auto& [address, l] : listeners_[w]) {
+                l->start();
+            }
+        });
+        workers_[w]->start();
+    }
+    started_ = true;
+    ready_ = true;
+    return {};
+}
+
+void proxy::broadcast_ejection(const std::string& pool, unsigned from, std::uint32_t server,
+                               runtime::clock::time_point until) {
+    for (unsigned w = 0; w < worker_count(); ++w) {
+        if (w == from) {
+            continue;
+        }
+        workers_[w]->post([this, w, pool, server, until] {
+            auto it = states_[w]->pools.find(pool);
+            if (it != states_[w]->pools.end()) {
+                it->second->service->apply_ejection(server, until);
+            }
+        });
+    }
+}
+
+std::int64_t proxy::sessions() const {
+    std::int64_t total = 0;
+    for (const auto& s : states_) {
+        total += s->sessions.load(std::memory_order_relaxed);
+    }
+    return total;
+}
+
+void proxy::stop_accepting(worker_state& state) {
+    state.stopping = true;
+    for (auto& [address, l] : listeners_[state.worker.id()]) {
+        l->close();
+    }
+    for (auto& [name, entry] : state.pools) {
+        entry->service->stop();
+    }
+}
+
+namespace {
+
+struct victim {
+    slot_index index;
+    std::uint32_t generation;
+};
+
+runtime::task<void> close_one_by_one(worker_state& state, std::vector<victim> victims,
+                                     std::chrono::milliseconds window) {
+    runtime::steady_timer timer(state.worker.get_executor());
+    const auto step = victims.empty() ? 0ms : window / static_cast<long>(victims.size());
+    for (const auto& v : victims) {
+        // The generation check skips a slot whose client left and whose entry was reused.
+        if (state.slab.live(v.index) && state.slab.generation(v.index) == v.generation) {
+            close_pair(state.slab[v.index]);
+        }
+        timer.expires_after(step);
+        co_await timer.async_wait(nothrow);
+    }
+}
+
+}  // namespace
+
+// Closes the remaining connections one by one across `window`, in random order, so their
+// clients do not all reconnect in the same instant.
+void proxy::close_spread(worker_state& state, std::chrono::milliseconds window) {
+    std::vector<victim> victims;
+    state.slab.for_each([&](slot_index i, client_slot&) {
+        victims.push_back({i, state.slab.generation(i)});
+    });
+    std::shuffle(victims.begin(), victims.end(), std::minstd_rand(std::random_device{}()));
+    asio::co_spawn(state.worker.get_executor(), close_one_by_one(state, std::move(victims), window),
+                   log_failure);
+}
+
+runtime::task<void> proxy::shutdown(std::chrono::milliseconds drain_delay,
+                                    std::chrono::milliseconds timeout) {
+    ready_ = false;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    if (drain_delay.count() > 0) {
+        spdlog::info("draining: readiness off, still accepting for {} ms", drain_delay.count());
+        timer.expires_after(drain_delay);
+        co_await timer.async_wait(nothrow);
+    }
+    for (auto& state : states_) {
+        state->worker.post([this, s = state.get()] { stop_accepting(*s); });
+    }
+    spdlog::info("listeners closed; {} connections open, waiting up to {} ms", sessions(),
+                 timeout.count());
+    const auto deadline = runtime::clock::now() + timeout;
+    const auto spread = std::min<std::chrono::milliseconds>(timeout / 10, 5s);
+    bool spreading = false;
+    while (sessions() > 0) {
+        const auto now = runtime::clock::now();
+        if (!spreading && now >= deadline - spread) {
+            spdlog::info("shutdown timeout near: closing {} connections over {} ms", sessions(),
+                         spread.count());
+            for (auto& state : states_) {
+                state->worker.post([this, s = state.get(), spread] { close_spread(*s, spread); });
+            }
+            spreading = true;
+        }
+        if (now >= deadline + 2s) {
+            spdlog::warn("{} connections still open after the shutdown timeout; stopping",
+                         sessions());
+            break;
+        }
+        timer.expires_after(20ms);
+        co_await timer.async_wait(nothrow);
+    }
+    for (auto& w : workers_) {
+        w->stop();
+    }
+    for (auto& w : workers_) {
+        w->join();
+    }
+    spdlog::info("all workers stopped");
+}
+
+}  // namespace coproxy::frontend

@@ -1,0 +1,18 @@
+// Chooses the session coroutine for a pool's protocol.
+#include "coproxy/frontend/pool_service.hpp"
+#include "frontend/sessions.hpp"
+
+namespace coproxy::frontend {
+
+runtime::task<void> run_session(worker_state& worker, slot_index index) {
+    switch (worker.slab[index].service->config().protocol) {
+        case config::protocol_kind::tcp:
+            co_await run_tcp_session(worker, index);
+            break;
+        case config::protocol_kind::redis:
+        case config::protocol_kind::memcache:
+            break;  // served by the keyed-pool sessions
+    }
+}
+
+}  // namespace coproxy::frontend
