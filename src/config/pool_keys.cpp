@@ -248,7 +248,7 @@ const pool_key keys[] = {
     {{"redis", "bool", "false",
       "twemproxy's protocol switch: true speaks Redis, false memcached (unless 'protocol' says tcp).",
       true}, set_redis},
-    {{"hash", "enum", "fnv1a_64",
+    {{"hash", "enum", "fnv1a_64 (tcp: md5)",
       "Key hash: one_at_a_time, md5, crc16, crc32, crc32a, fnv1_64, fnv1a_64, fnv1_32, fnv1a_32, "
       "hsieh, murmur, jenkins. Values are identical to twemproxy's.", true}, set_hash},
     {{"hash_tag", "2 chars", "none",
@@ -392,6 +392,9 @@ std::vector<key_problem> finish_pool(pool_draft& d, const std::set<std::string>&
     }
     resolve_protocol(d, out);
     resolve_distribution(d, out);
+    if (d.cfg.protocol == protocol_kind::tcp && present.count("hash") == 0) {
+        d.cfg.hash = sharding::hash_kind::md5;  // client addresses cluster under fnv1a_64
+    }
     check_servers(d, out);
     if (d.cfg.protocol != protocol_kind::redis) {
         for (std::string_view key : {"redis_auth", "redis_db"}) {
