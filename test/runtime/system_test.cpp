@@ -25,7 +25,7 @@ TEST(System, CgroupV1Quota) {
 }
 
 class FakeCgroup : public testing::Test {
-protected:
+  protected:
     void SetUp() override {
         root_ = std::filesystem::temp_directory_path() /
                 ("coproxy-cgroup-" + std::to_string(::getpid()));

@@ -27,7 +27,9 @@ config::pool_config pool_with(config::distribution_kind kind, std::vector<std::u
     return p;
 }
 
-server_health healthy(std::size_t n) { return server_health(n, true, 1, 1000ms); }
+server_health healthy(std::size_t n) {
+    return server_health(n, true, 1, 1000ms);
+}
 
 TEST(Balancer, RoundRobinHonoursWeightsSmoothly) {
     auto pool = pool_with(config::distribution_kind::round_robin, {5, 1, 1});
