@@ -36,6 +36,8 @@ constexpr std::string_view e_big_mbulk = "Protocol error: too big mbulk count st
 constexpr std::string_view e_big_bulk = "Protocol error: too big bulk count string";
 constexpr std::string_view e_big_inline = "Protocol error: too big inline request";
 constexpr std::string_view e_quotes = "Protocol error: unbalanced quotes in request";
+// Redis prints the offending byte, with CR and LF shown as spaces.
+constexpr std::string_view e_got_space = "Protocol error: expected '$', got ' '";
 constexpr std::string_view e_bulk_end = "Protocol error: expected CRLF after bulk argument";
 
 constexpr std::string_view e_unauth_mbulk = "Protocol error: unauthenticated multibulk length";
@@ -51,14 +53,17 @@ constexpr auto big = status::too_large;
 inline const std::vector<request_case> request_cases = {
     // Multibulk: forwarded as received.
     {"mb_ping", "*1\r\n$4\r\nPING\r\n", ok, whole, {"PING"}},
-    {"mb_set", "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n", ok, whole, {"SET", "key", "value"}},
+    {"mb_set", "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n", ok, whole,
+     {"SET", "key", "value"}},
     {"mb_lowercase", "*2\r\n$3\r\nget\r\n$1\r\nk\r\n", ok, whole, {"get", "k"}},
     {"mb_empty_arg", "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n", ok, whole, {"ECHO", ""}},
     {"mb_only_empty_args", "*3\r\n$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n", ok, whole, {"", "", ""}},
     {"mb_nul_in_arg", "*2\r\n$4\r\nECHO\r\n$3\r\na\0b\r\n"sv, ok, whole, {"ECHO", "a\0b"sv}},
     {"mb_crlf_in_arg", "*2\r\n$4\r\nECHO\r\n$4\r\n\r\n\r\n\r\n", ok, whole, {"ECHO", "\r\n\r\n"}},
-    {"mb_resp_in_arg", "*2\r\n$4\r\nECHO\r\n$8\r\n*1\r\n$1\r\n\r\n", ok, whole, {"ECHO", "*1\r\n$1\r\n"}},
-    {"mb_high_bytes", "*2\r\n$4\r\nECHO\r\n$3\r\n\xff\x80\0\r\n"sv, ok, whole, {"ECHO", "\xff\x80\0"sv}},
+    {"mb_resp_in_arg", "*2\r\n$4\r\nECHO\r\n$8\r\n*1\r\n$1\r\n\r\n", ok, whole,
+     {"ECHO", "*1\r\n$1\r\n"}},
+    {"mb_high_bytes", "*2\r\n$4\r\nECHO\r\n$3\r\n\xff\x80\0\r\n"sv, ok, whole,
+     {"ECHO", "\xff\x80\0"sv}},
     {"mb_ten_args", "*10\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n"
                     "$1\r\nf\r\n$1\r\ng\r\n$1\r\nh\r\n$1\r\ni\r\n",
      ok, whole, {"DEL", "a", "b", "c", "d", "e", "f", "g", "h", "i"}},
@@ -79,7 +84,8 @@ inline const std::vector<request_case> request_cases = {
      {.max_inline_len = 2}},
 
     // Before AUTH, Redis also caps args at 10 and bulks at 16 KiB; inline is not capped.
-    {"unauth_ten_args", "*10\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n"
+    {"unauth_ten_args", "*10\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n"
+                        "$1\r\ne\r\n"
                         "$1\r\nf\r\n$1\r\ng\r\n$1\r\nh\r\n$1\r\ni\r\n",
      ok, whole, {"DEL", "a", "b", "c", "d", "e", "f", "g", "h", "i"}, false, {}, unauth},
     {"unauth_negative_count", "*-5\r\n", ok, whole, {}, false, {}, unauth},
@@ -123,9 +129,9 @@ inline const std::vector<request_case> request_cases = {
     {"err_count_line_too_long", "*12345", big, 0, {}, false, e_big_mbulk, {.max_inline_len = 4}},
     {"err_count_cr_past_limit", "*1234\r\n", big, 0, {}, false, e_big_mbulk, {.max_inline_len = 4}},
     {"err_bulk_colon", "*1\r\n:1\r\n", bad, 0, {}, false, "Protocol error: expected '$', got ':'"},
-    {"err_bulk_empty_line", "*1\r\n\r\n", bad, 0, {}, false, "Protocol error: expected '$', got ' '"},
-    {"err_bulk_lf_line", "*1\r\n\n\r\n", bad, 0, {}, false, "Protocol error: expected '$', got ' '"},
-    {"err_bulk_nul", "*1\r\n\0abc\r\n"sv, bad, 0, {}, false, "Protocol error: expected '$', got ' '"},
+    {"err_bulk_empty_line", "*1\r\n\r\n", bad, 0, {}, false, e_got_space},
+    {"err_bulk_lf_line", "*1\r\n\n\r\n", bad, 0, {}, false, e_got_space},
+    {"err_bulk_nul", "*1\r\n\0abc\r\n"sv, bad, 0, {}, false, e_got_space},
     {"err_bulk_inline_text", "*2\r\n$4\r\nECHO\r\nfoo\r\n", bad, 0, {}, false,
      "Protocol error: expected '$', got 'f'"},
     {"err_bulk_negative", "*1\r\n$-1\r\n", bad, 0, {}, false, e_bulk},
@@ -139,7 +145,8 @@ inline const std::vector<request_case> request_cases = {
     {"err_second_bulk_len", "*2\r\n$4\r\nECHO\r\n$x\r\n", bad, 0, {}, false, e_bulk},
     {"err_bulk_over_redis_max", "*1\r\n$536870913\r\n", big, 0, {}, false, e_bulk},
     {"err_bulk_over_limit", "*1\r\n$4\r\nPING\r\n", big, 0, {}, false, e_bulk, {.max_bulk_len = 3}},
-    {"err_bulk_len_too_long", "*1\r\n$1234\r\n", big, 0, {}, false, e_big_bulk, {.max_inline_len = 4}},
+    {"err_bulk_len_too_long", "*1\r\n$1234\r\n", big, 0, {}, false, e_big_bulk,
+     {.max_inline_len = 4}},
     // Redis skips the two bytes after a payload unread; we insist on CRLF (see resp_request.cpp).
     {"err_bulk_end_letters", "*1\r\n$4\r\nPINGXY", bad, 0, {}, false, e_bulk_end},
     {"err_bulk_end_cr_only", "*1\r\n$4\r\nPING\rX", bad, 0, {}, false, e_bulk_end},
@@ -154,7 +161,8 @@ inline const std::vector<request_case> request_cases = {
     {"in_double_quotes", "SET a \"b c\"\r\n", ok, whole, {"SET", "a", "b c"}, true},
     {"in_escapes", "ECHO \"a\\x41\\x4g\\n\\q\\\"\"\r\n", ok, whole, {"ECHO", "aAx4g\nq\""}, true},
     {"in_escape_bare_x", "ECHO \"\\x\"\r\n", ok, whole, {"ECHO", "x"}, true},
-    {"in_escape_controls", "ECHO \"\\t\\r\\b\\a\\\\\"\r\n", ok, whole, {"ECHO", "\t\r\b\a\\"}, true},
+    {"in_escape_controls", "ECHO \"\\t\\r\\b\\a\\\\\"\r\n", ok, whole, {"ECHO", "\t\r\b\a\\"},
+     true},
     {"in_escape_hex", "ECHO \"\\xff\\x00\\xAb\"\r\n", ok, whole, {"ECHO", "\xff\0\xab"sv}, true},
     {"in_single_quotes", "ECHO 'it\\'s \\\\ \\n'\r\n", ok, whole, {"ECHO", "it's \\\\ \\n"}, true},
     {"in_single_no_hex", "ECHO '\\x41'\r\n", ok, whole, {"ECHO", "\\x41"}, true},
