@@ -27,8 +27,8 @@ std::string_view refusal_line(config::protocol_kind protocol) {
 
 }  // namespace
 
-pool_service::pool_service(worker_state& worker, pool_shared shared)
-    : worker_(worker), shared_(std::move(shared)) {
+pool_service::pool_service(worker_state& worker, pool_shared shared, int family)
+    : worker_(worker), shared_(std::move(shared)), family_(family) {
     if (shared_.config->protocol == config::protocol_kind::tcp) {
         tcp_ = std::make_shared<upstream::tcp_upstream>(
             worker_.worker.get_executor(), shared_.config, shared_.stats, worker_.worker.id());
@@ -83,10 +83,11 @@ void pool_service::accept(runtime::stream_socket&& socket) {
         reject(socket);
         return;
     }
-    upstream::tune_socket(socket, config().tcpkeepalive);
+    upstream::tune_socket(socket, family_, config().tcpkeepalive);
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
-    auto index = worker_.slab.take(std::move(socket), std::move(ticket), worker_.buffers);
+    auto& buffers = tcp_ ? worker_.relay_buffers : worker_.buffers;
+    auto index = worker_.slab.take(std::move(socket), std::move(ticket), buffers);
     if (!index) {
         return;  // cannot happen: the slab holds --max-clients entries and admission came first
     }

@@ -37,8 +37,8 @@ proxy::proxy(const config::process_options& options, unsigned workers)
         // Any worker may be handed every client, so each slab holds the process-wide limit;
         // untouched slots cost no memory.
         states_.push_back(std::make_unique<worker_state>(
-            *workers_.back(), static_cast<std::size_t>(options.max_clients),
-            std::max<std::size_t>(options.mbuf_size, 16 * 1024), process_gate_));
+            *workers_.back(), static_cast<std::size_t>(options.max_clients), options.mbuf_size,
+            process_gate_));
     }
 }
 
@@ -69,7 +69,7 @@ void proxy::add_pool(unsigned w, const pool_shared& shared, runtime::unique_fd f
                      runtime::stream_protocol protocol) {
     worker_state& state = *states_[w];
     auto entry = std::make_shared<pool_entry>();
-    entry->service = std::make_shared<pool_service>(state, shared);
+    entry->service = std::make_shared<pool_service>(state, shared, protocol.family());
     state.pools[shared.config->name] = entry;
     const std::string address = shared.config->listen.to_string();
     listeners_[w][address] =

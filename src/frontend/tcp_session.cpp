@@ -139,7 +139,15 @@ void close_pair(client_slot& slot) {
 
 runtime::task<void> run_tcp_session(worker_state& worker, slot_index index) {
     client_slot& slot = worker.slab[index];
-    auto connection = co_await slot.service->tcp()->acquire(client_key(slot.socket));
+    const auto distribution = slot.service->config().distribution;
+    // Only keyed balancing needs the client's address. A named local, not a temporary in the
+    // co_await expression: GCC 12 destroys such temporaries wrongly across the suspension.
+    std::string key;
+    if (distribution == config::distribution_kind::ketama ||
+        distribution == config::distribution_kind::modula) {
+        key = client_key(slot.socket);
+    }
+    auto connection = co_await slot.service->tcp()->acquire(key);
     if (!connection) {
         slot.service->metrics().client_err.add();
         co_return;  // no server would take it: the client sees the connection close

@@ -41,9 +41,8 @@ runtime::task<std::pair<boost::system::error_code, std::vector<stream_protocol::
 
 }  // namespace
 
-void tune_socket(runtime::stream_socket& socket, bool keepalive) {
+void tune_socket(runtime::stream_socket& socket, int family, bool keepalive) {
     boost::system::error_code ignored;
-    const int family = socket.local_endpoint(ignored).protocol().family();
     if (family == AF_INET || family == AF_INET6) {
         socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
@@ -77,7 +76,7 @@ runtime::task<connect_result> connect_to(runtime::executor ex, const config::ser
         }
         auto [ec] = std::get<0>(attempt);
         if (!ec) {
-            tune_socket(socket, keepalive);
+            tune_socket(socket, endpoint.protocol().family(), keepalive);
             result.error = {};
             result.socket = std::move(socket);
             co_return result;

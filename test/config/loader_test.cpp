@@ -244,3 +244,24 @@ TEST(ConfigExample, LoadsAndDocumentsEveryKey) {
 
 }  // namespace
 }  // namespace coproxy::config
+
+namespace coproxy::config {
+namespace {
+
+// README.md's reference tables must not fall behind the key and option tables.
+TEST(ConfigReadme, DocumentsEveryKeyAndFlag) {
+    std::ifstream in(std::string(COPROXY_SOURCE_DIR) + "/README.md");
+    std::stringstream text;
+    text << in.rdbuf();
+    for (const auto& key : pool_key_table()) {
+        EXPECT_NE(text.str().find("`" + std::string(key.name) + "`"), std::string::npos)
+            << "README.md does not document pool key '" << key.name << "'";
+    }
+    for (const auto& option : option_table()) {
+        EXPECT_NE(text.str().find("--" + std::string(option.name)), std::string::npos)
+            << "README.md does not document flag --" << option.name;
+    }
+}
+
+}  // namespace
+}  // namespace coproxy::config

@@ -22,7 +22,8 @@ struct pool_shared {
 
 class pool_service : public std::enable_shared_from_this<pool_service> {
   public:
-    pool_service(worker_state& worker, pool_shared shared);
+    // `family`: the address family of the listener's clients (AF_INET, AF_INET6, AF_UNIX).
+    pool_service(worker_state& worker, pool_shared shared, int family);
 
     // Starts background work (warm sockets); `on_eject` tells the other workers of an ejection.
     void start(upstream::eject_callback on_eject);
@@ -44,6 +45,7 @@ class pool_service : public std::enable_shared_from_this<pool_service> {
     worker_state& worker_;
     pool_shared shared_;
     std::shared_ptr<upstream::tcp_upstream> tcp_;
+    int family_;
 };
 
 }  // namespace coproxy::frontend

@@ -3,6 +3,7 @@
 // thread, except the few atomics the main thread reads while shutting down.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -48,11 +49,20 @@ class worker_state {
   public:
     worker_state(runtime::worker& w, std::size_t slab_capacity, std::size_t buffer_size,
                  runtime::admission_gate& process_gate)
-        : worker(w), slab(slab_capacity), buffers(buffer_size, 256), process_gate(process_gate) {}
+        : worker(w),
+          slab(slab_capacity),
+          buffers(buffer_size, 256),
+          relay_buffers(std::max<std::size_t>(buffer_size, relay_buffer_size), 64),
+          process_gate(process_gate) {}
+
+    // tcp relays move bulk data: 64 KiB per read/write moves half again as much as 16 KiB per
+    // core (iperf3 through one worker, bench/tcp.sh). Held only while bytes are moving.
+    static constexpr std::size_t relay_buffer_size = 64 * 1024;
 
     runtime::worker& worker;
     runtime::slab<client_slot> slab;
     runtime::buffer_pool buffers;
+    runtime::buffer_pool relay_buffers;
     runtime::admission_gate& process_gate;
     std::map<std::string, std::shared_ptr<pool_entry>> pools;
     runtime::log_limiter reject_log;

@@ -18,7 +18,8 @@ struct connect_result {
 runtime::task<connect_result> connect_to(runtime::executor ex, const config::server_config& server,
                                          std::chrono::milliseconds timeout, bool keepalive);
 
-// TCP_NODELAY (TCP only: requests are small and latency-bound) and SO_KEEPALIVE when asked.
-void tune_socket(runtime::stream_socket& socket, bool keepalive);
+// TCP_NODELAY (TCP sockets only: requests are small and latency-bound) and SO_KEEPALIVE when asked.
+// `family` is the socket's address family, known to the caller (no getsockname per connection).
+void tune_socket(runtime::stream_socket& socket, int family, bool keepalive);
 
 }  // namespace coproxy::upstream
