@@ -29,15 +29,25 @@ std::string_view refusal_line(config::protocol_kind protocol) {
 
 pool_service::pool_service(worker_state& worker, pool_shared shared, int family)
     : worker_(worker), shared_(std::move(shared)), family_(family) {
-    if (shared_.config->protocol == config::protocol_kind::tcp) {
+    const auto& cfg = *shared_.config;
+    if (cfg.protocol == config::protocol_kind::tcp) {
         tcp_ = std::make_shared<upstream::tcp_upstream>(
             worker_.worker.get_executor(), shared_.config, shared_.stats, worker_.worker.id());
+        return;
     }
+    auto protocol = cfg.protocol == config::protocol_kind::redis
+                        ? upstream::make_redis_backend(cfg)
+                        : upstream::make_memcache_backend(cfg);
+    keyed_ = std::make_unique<upstream::keyed_upstream>(
+        worker_.worker.get_executor(), shared_.config, shared_.stats, worker_.worker.id(),
+        std::move(protocol), worker_.buffers);
 }
 
 void pool_service::start(upstream::eject_callback on_eject) {
     if (tcp_) {
         tcp_->start(std::move(on_eject));
+    } else {
+        keyed_->start(std::move(on_eject));
     }
 }
 
@@ -45,11 +55,15 @@ void pool_service::stop() {
     if (tcp_) {
         tcp_->stop();
     }
+    // Keyed upstreams stay up: draining clients still need their in-flight replies. They close
+    // when the service is destroyed, after its last client.
 }
 
 void pool_service::apply_ejection(std::uint32_t server, runtime::clock::time_point until) {
     if (tcp_) {
         tcp_->apply_ejection(server, until);
+    } else {
+        keyed_->apply_ejection(server, until);
     }
 }
 

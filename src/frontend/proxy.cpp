@@ -146,6 +146,12 @@ void proxy::stop_accepting(worker_state& state) {
     for (auto& [name, entry] : state.pools) {
         entry->service->stop();
     }
+    // Keyed clients close at their next request boundary, once their replies are written.
+    state.slab.for_each([](slot_index, client_slot& slot) {
+        if (slot.session) {
+            slot.session->drain();
+        }
+    });
 }
 
 namespace {

@@ -1,5 +1,6 @@
 // Chooses the session coroutine for a pool's protocol.
 #include "coproxy/frontend/pool_service.hpp"
+#include "frontend/keyed_session.hpp"
 #include "frontend/sessions.hpp"
 
 namespace coproxy::frontend {
@@ -9,9 +10,16 @@ runtime::task<void> run_session(worker_state& worker, slot_index index) {
         case config::protocol_kind::tcp:
             co_await run_tcp_session(worker, index);
             break;
-        case config::protocol_kind::redis:
+        case config::protocol_kind::redis: {
+            client_slot& slot = worker.slab[index];
+            auto session = make_redis_session(slot, worker);
+            keyed_session& running = *session;
+            slot.session = std::move(session);
+            co_await running.run();
+            break;
+        }
         case config::protocol_kind::memcache:
-            break;  // served by the keyed-pool sessions
+            break;
     }
 }
 

@@ -6,11 +6,15 @@
 
 namespace coproxy::frontend {
 
+class keyed_session;
+
+std::unique_ptr<keyed_session> make_redis_session(client_slot& slot, worker_state& worker);
+
 runtime::task<void> run_session(worker_state& worker, slot_index index);
 
 runtime::task<void> run_tcp_session(worker_state& worker, slot_index index);
 
-// Ends a tcp pair now: both sockets closed, so both relay directions finish.
+// Ends a session now: a tcp pair's sockets are closed, a keyed session aborts.
 void close_pair(client_slot& slot);
 
 }  // namespace coproxy::frontend

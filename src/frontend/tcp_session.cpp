@@ -130,6 +130,9 @@ runtime::task<void> relay(client_slot& slot) {
 }  // namespace
 
 void close_pair(client_slot& slot) {
+    if (slot.session) {
+        slot.session->abort();
+    }
     boost::system::error_code ignored;
     slot.socket.close(ignored);
     if (slot.server) {

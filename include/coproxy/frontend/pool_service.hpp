@@ -9,6 +9,7 @@
 #include "coproxy/frontend/worker_state.hpp"
 #include "coproxy/runtime/admission.hpp"
 #include "coproxy/runtime/metrics.hpp"
+#include "coproxy/upstream/keyed_upstream.hpp"
 #include "coproxy/upstream/tcp_upstream.hpp"
 
 namespace coproxy::frontend {
@@ -38,6 +39,7 @@ class pool_service : public std::enable_shared_from_this<pool_service> {
     runtime::pool_metrics& metrics() { return shared_.stats->workers[worker_.worker.id()]; }
     worker_state& worker() { return worker_; }
     const std::shared_ptr<upstream::tcp_upstream>& tcp() const { return tcp_; }
+    const std::unique_ptr<upstream::keyed_upstream>& keyed() const { return keyed_; }
 
   private:
     void reject(runtime::stream_socket& socket);
@@ -45,6 +47,7 @@ class pool_service : public std::enable_shared_from_this<pool_service> {
     worker_state& worker_;
     pool_shared shared_;
     std::shared_ptr<upstream::tcp_upstream> tcp_;
+    std::unique_ptr<upstream::keyed_upstream> keyed_;
     int family_;
 };
 

@@ -16,11 +16,22 @@
 #include "coproxy/runtime/slab.hpp"
 #include "coproxy/runtime/types.hpp"
 #include "coproxy/runtime/worker.hpp"
+#include "coproxy/upstream/request.hpp"
 #include "coproxy/upstream/tcp_upstream.hpp"
 
 namespace coproxy::frontend {
 
 class pool_service;
+
+// A keyed (Redis, memcached) session's state, owned by the client's slab entry.
+class session_state {
+  public:
+    virtual ~session_state() = default;
+    // Stop reading at the next request boundary; close once the pending replies are written.
+    virtual void drain() = 0;
+    // End now: nothing more is written (shutdown timeout).
+    virtual void abort() = 0;
+};
 
 // One client connection's slab entry.
 struct client_slot {
@@ -34,6 +45,7 @@ struct client_slot {
     std::optional<upstream::tcp_connection> server;  // tcp pools: the paired server connection
     runtime::clock::time_point last_active = runtime::clock::now();
     std::shared_ptr<pool_service> service;
+    std::unique_ptr<session_state> session;  // keyed pools
 };
 
 using slot_index = runtime::slab<client_slot>::index_type;
@@ -63,6 +75,7 @@ class worker_state {
     runtime::slab<client_slot> slab;
     runtime::buffer_pool buffers;
     runtime::buffer_pool relay_buffers;
+    upstream::request_pool requests;
     runtime::admission_gate& process_gate;
     std::map<std::string, std::shared_ptr<pool_entry>> pools;
     runtime::log_limiter reject_log;

@@ -1,0 +1,91 @@
+// One persistent connection to a server, shared by many clients' requests: requests are written
+// in batches (one writev for everything queued), replies are matched to requests strictly in order.
+// The pool's timeout is counted from when a request is written, not from when it was queued; when
+// it runs out the connection is closed (later replies could no longer be matched) and every request
+// still waiting on it gets an error reply, so no client ever waits forever. While a failed
+// connection backs off, new requests fail at once with the reason.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coproxy/config/pool.hpp"
+#include "coproxy/runtime/buffer_pool.hpp"
+#include "coproxy/runtime/event.hpp"
+#include "coproxy/runtime/io_buffer.hpp"
+#include "coproxy/runtime/metrics.hpp"
+#include "coproxy/runtime/types.hpp"
+#include "coproxy/upstream/backend_protocol.hpp"
+#include "coproxy/upstream/request.hpp"
+
+namespace coproxy::upstream {
+
+// What a connection reports to the pool that owns it (health accounting, ejection).
+class connection_owner {
+  public:
+    virtual void connection_up(std::uint32_t server) = 0;
+    virtual void connection_failed(std::uint32_t server, const std::string& reason) = 0;
+
+  protected:
+    ~connection_owner() = default;
+};
+
+struct connection_settings {
+    std::shared_ptr<const config::pool_config> pool;
+    std::shared_ptr<const backend_protocol> protocol;
+    std::uint32_t server = 0;
+    std::size_t max_in_flight = 1024;  // requests written and not yet answered
+};
+
+class server_connection : public std::enable_shared_from_this<server_connection> {
+  public:
+    server_connection(runtime::executor ex, connection_settings settings,
+                      runtime::server_metrics& metrics, runtime::buffer_pool& buffers,
+                      connection_owner& owner);
+
+    // Queues a request. Starts connecting when idle; fails it at once while backing off.
+    void submit(request_ptr r);
+    // Connects now (preconnect) when idle.
+    void connect();
+    // Closes for good: pending requests fail, the owner is never called again.
+    void stop();
+
+    std::size_t load() const { return to_send_.size() + sent_.size(); }
+    bool backing_off() const;
+
+  private:
+    enum class state : std::uint8_t { idle, connecting, ready, backoff, stopped };
+
+    runtime::task<void> run();
+    runtime::task<bool> handshake();
+    runtime::task<void> write_loop();
+    runtime::task<void> read_loop();
+    runtime::task<void> watch_timeouts();
+    runtime::task<void> reconnect_later();
+    bool deliver_replies();
+    void fail(std::string reason);
+    void fail_all(const std::string& reason);
+
+    runtime::executor executor_;
+    connection_settings settings_;
+    runtime::server_metrics& metrics_;
+    connection_owner* owner_;
+    runtime::stream_socket socket_;
+    std::unique_ptr<reply_reader> reader_;
+    runtime::io_buffer in_;
+    std::deque<request_ptr> to_send_;
+    std::deque<request_ptr> sent_;
+    std::vector<asio::const_buffer> gather_;
+    runtime::event wake_writer_;
+    runtime::event wake_watch_;  // the first request of an idle connection was written
+    runtime::steady_timer deadline_;
+    runtime::steady_timer retry_timer_;
+    state state_ = state::idle;
+    std::string failure_;  // why the connection failed, for requests during the back-off
+    runtime::clock::time_point retry_at_{};
+    std::chrono::milliseconds backoff_{100};
+};
+
+}  // namespace coproxy::upstream

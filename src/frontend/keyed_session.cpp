@@ -1,0 +1,195 @@
+// The reader and writer every keyed session runs; see keyed_session.hpp.
+#include "frontend/keyed_session.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/write.hpp>
+
+namespace coproxy::frontend {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t max_batch_replies = 256;
+constexpr std::size_t max_batch_bytes = 256 * 1024;
+
+}  // namespace
+
+keyed_session::keyed_session(client_slot& slot, worker_state& worker)
+    : slot_(slot),
+      in_(worker.buffers),
+      requests_(worker.requests),
+      writer_wake_(worker.worker.get_executor()),
+      room_(worker.worker.get_executor()),
+      idle_timer_(worker.worker.get_executor()) {}
+
+keyed_session::~keyed_session() {
+    // Requests still on their way belong to server queues now; they must not call back here.
+    for (auto& r : pending_) {
+        r->sink = nullptr;
+    }
+}
+
+upstream::request_ptr keyed_session::add_request() {
+    auto r = requests_.make();
+    r->sink = this;
+    pending_.push_back(r);
+    metrics().requests.add();
+    return r;
+}
+
+void keyed_session::reply_local(std::string_view bytes) {
+    add_request()->finish_local(bytes);
+}
+
+void keyed_session::on_reply(upstream::request& r) {
+    if (!pending_.empty() && pending_.front().get() == &r) {
+        writer_wake_.notify();
+    }
+}
+
+void keyed_session::drain() {
+    closing_ = true;
+    stop_wait_.emit(asio::cancellation_type::terminal);
+    writer_wake_.notify();
+}
+
+void keyed_session::abort() {
+    closing_ = true;
+    aborted_ = true;
+    boost::system::error_code ignored;
+    slot_.socket.close(ignored);
+    writer_wake_.cancel();
+    room_.cancel();
+    idle_timer_.cancel();
+}
+
+runtime::task<void> keyed_session::run() {
+    const auto idle = service().config().idle_timeout;
+    co_await (read_requests() && write_replies() && idle_watch(idle));
+}
+
+// Reads what the socket holds without blocking; false on EOF or error.
+bool keyed_session::read_available() {
+    auto buf = in_.prepare(4096);
+    boost::system::error_code ec;
+    const std::size_t n = slot_.socket.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        more_ = false;
+        return true;
+    }
+    if (ec == asio::error::eof) {
+        metrics().client_eof.add();
+        return false;
+    }
+    if (ec) {
+        metrics().client_err.add();
+        return false;
+    }
+    in_.commit(n);
+    more_ = n == buf.size();  // a full read: more is probably waiting
+    metrics().client_bytes_in.add(n);
+    slot_.last_active = runtime::clock::now();
+    return true;
+}
+
+runtime::task<void> keyed_session::read_requests() {
+    while (!closing_) {
+        const step s = process();
+        if (s == step::stop || closing_) {
+            break;
+        }
+        if (s == step::paused) {
+            auto [ec] = co_await room_.async_wait(nothrow);
+            if (ec) {
+                break;
+            }
+            continue;
+        }
+        if (!more_) {
+            in_.release_if_empty();  // idle connections hold no buffer
+            auto [ec] = co_await slot_.socket.async_wait(
+                runtime::stream_socket::wait_read,
+                asio::bind_cancellation_slot(stop_wait_.slot(), nothrow));
+            if (ec || closing_) {
+                break;
+            }
+        }
+        if (!read_available()) {
+            break;
+        }
+    }
+    closing_ = true;
+    reader_done_ = true;
+    writer_wake_.notify();
+}
+
+runtime::task<void> keyed_session::write_replies() {
+    for (;;) {
+        gather_.clear();
+        std::size_t count = 0;
+        std::size_t bytes = 0;
+        for (const auto& r : pending_) {
+            if (!r->done || count >= max_batch_replies || bytes >= max_batch_bytes) {
+                break;
+            }
+            if (!r->quiet) {
+                gather_.push_back(asio::buffer(r->reply));
+                bytes += r->reply.size();
+            }
+            ++count;
+        }
+        if (count > 0) {
+            if (!gather_.empty()) {
+                auto [ec, n] = co_await asio::async_write(slot_.socket, gather_, nothrow);
+                if (ec) {
+                    abort();  // the client is gone: stop the reader too
+                    break;
+                }
+                metrics().client_bytes_out.add(n);
+            }
+            metrics().responses.add(count);
+            const bool was_full = too_many_pending();
+            pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(count));
+            if (was_full && !too_many_pending()) {
+                room_.notify();
+            }
+            slot_.last_active = runtime::clock::now();
+            continue;
+        }
+        if (aborted_ || (reader_done_ && pending_.empty())) {
+            break;
+        }
+        auto [ec] = co_await writer_wake_.async_wait(nothrow);
+        if (ec) {
+            break;
+        }
+    }
+    writer_done_ = true;
+    idle_timer_.cancel();
+}
+
+// Closes a client that has neither sent a request nor waited for a reply for `idle`.
+runtime::task<void> keyed_session::idle_watch(std::chrono::milliseconds idle) {
+    if (idle.count() == 0) {
+        co_return;
+    }
+    while (!writer_done_) {
+        idle_timer_.expires_at(slot_.last_active + idle);
+        co_await idle_timer_.async_wait(nothrow);
+        if (writer_done_) {
+            break;
+        }
+        const auto now = runtime::clock::now();
+        if (!pending_.empty()) {
+            slot_.last_active = now;  // waiting for a reply is not idleness
+        } else if (now - slot_.last_active >= idle) {
+            metrics().client_idle_timeouts.add();
+            abort();
+            break;
+        }
+    }
+}
+
+}  // namespace coproxy::frontend

@@ -1,0 +1,77 @@
+// What Redis and memcached client sessions share: a reader that waits for readability without
+// holding a buffer, parses and dispatches (the protocol part), and stops taking requests while too
+// many are pending; and a writer that sends completed replies strictly in request order, batched
+// into one write. Both run for the life of the connection; the session ends when the reader has
+// stopped and every pending reply has been written.
+#pragma once
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <deque>
+#include <vector>
+
+#include "coproxy/frontend/pool_service.hpp"
+#include "coproxy/frontend/worker_state.hpp"
+#include "coproxy/runtime/event.hpp"
+#include "coproxy/runtime/io_buffer.hpp"
+#include "coproxy/upstream/keyed_upstream.hpp"
+#include "coproxy/upstream/request.hpp"
+
+namespace coproxy::frontend {
+
+class keyed_session : public session_state, public upstream::reply_sink {
+  public:
+    keyed_session(client_slot& slot, worker_state& worker);
+    ~keyed_session() override;
+
+    runtime::task<void> run();
+    void drain() override;
+    void abort() override;
+    void on_reply(upstream::request& r) override;
+
+  protected:
+    enum class step : std::uint8_t { need_more, paused, stop };
+
+    // Parses what the buffer holds and dispatches each request; returns need_more when the buffer
+    // is exhausted, paused when too many requests are pending, stop after QUIT or a fatal error.
+    virtual step process() = 0;
+
+    // A new request at the tail of the pending queue, its reply routed back here.
+    upstream::request_ptr add_request();
+    // A reply made by coproxy itself, in order with the others.
+    void reply_local(std::string_view bytes);
+    // No request will be read after this one; the connection closes once replies are out.
+    void stop_reading() { closing_ = true; }
+    bool too_many_pending() const { return pending_.size() >= max_pending; }
+
+    pool_service& service() { return *slot_.service; }
+    upstream::keyed_upstream& upstream() { return *slot_.service->keyed(); }
+    runtime::pool_metrics& metrics() { return slot_.service->metrics(); }
+
+    client_slot& slot_;
+    runtime::io_buffer in_;
+
+    // A pipelining client may have this many requests outstanding; beyond it coproxy stops
+    // reading from it until replies drain (TCP back-pressure instead of unbounded memory).
+    static constexpr std::size_t max_pending = 1024;
+
+  private:
+    runtime::task<void> read_requests();
+    runtime::task<void> write_replies();
+    runtime::task<void> idle_watch(std::chrono::milliseconds idle);
+    bool read_available();
+
+    upstream::request_pool& requests_;
+    std::deque<upstream::request_ptr> pending_;
+    std::vector<asio::const_buffer> gather_;
+    runtime::event writer_wake_;
+    runtime::event room_;
+    runtime::steady_timer idle_timer_;
+    asio::cancellation_signal stop_wait_;  // ends the reader's wait for bytes (drain)
+    bool closing_ = false;
+    bool aborted_ = false;
+    bool more_ = false;  // the last read filled its buffer: read again before waiting
+    bool reader_done_ = false;
+    bool writer_done_ = false;
+};
+
+}  // namespace coproxy::frontend

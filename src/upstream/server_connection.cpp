@@ -1,0 +1,371 @@
+// A pipelined server connection; see the header. Three loops share it once connected: the writer
+// (batches the queue into one gather write), the reader (frames replies and completes requests in
+// order) and the timeout watch. The first to fail records why and closes the socket; `||` then
+// cancels the other two.
+#include "coproxy/upstream/server_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/write.hpp>
+
+#include "coproxy/upstream/connect.hpp"
+
+namespace coproxy::upstream {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t max_batch_requests = 128;
+constexpr std::size_t max_batch_bytes = 256 * 1024;
+constexpr std::size_t read_size = 16 * 1024;
+constexpr auto max_backoff = 2s;
+
+void log_escape(std::exception_ptr e) {
+    if (e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            spdlog::error("server connection task failed: {}", ex.what());
+        }
+    }
+}
+
+}  // namespace
+
+server_connection::server_connection(runtime::executor ex, connection_settings settings,
+                                     runtime::server_metrics& metrics,
+                                     runtime::buffer_pool& buffers, connection_owner& owner)
+    : executor_(ex),
+      settings_(std::move(settings)),
+      metrics_(metrics),
+      owner_(&owner),
+      socket_(ex),
+      reader_(settings_.protocol->make_reader()),
+      in_(buffers),
+      wake_writer_(ex),
+      wake_watch_(ex),
+      deadline_(ex),
+      retry_timer_(ex) {}
+
+bool server_connection::backing_off() const {
+    return state_ == state::backoff && runtime::clock::now() < retry_at_;
+}
+
+void server_connection::submit(request_ptr r) {
+    r->server = settings_.server;
+    if (state_ == state::stopped) {
+        r->finish(settings_.protocol->error_reply("server connection closed"), true);
+        return;
+    }
+    if (state_ == state::backoff) {
+        if (runtime::clock::now() < retry_at_) {
+            r->finish(settings_.protocol->error_reply(failure_), true);
+            return;
+        }
+        state_ = state::idle;
+    }
+    to_send_.push_back(std::move(r));
+    if (state_ == state::idle) {
+        connect();
+    } else if (state_ == state::ready) {
+        wake_writer_.notify();
+    }
+}
+
+void server_connection::connect() {
+    if (state_ == state::backoff && runtime::clock::now() >= retry_at_) {
+        state_ = state::idle;
+    }
+    if (state_ != state::idle) {
+        return;
+    }
+    state_ = state::connecting;
+    asio::co_spawn(executor_, run(), log_escape);
+}
+
+void server_connection::stop() {
+    const bool was_up = state_ == state::ready;
+    state_ = state::stopped;
+    owner_ = nullptr;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    if (was_up) {
+        metrics_.server_connections.sub();
+    }
+    fail_all("server connection closed");
+    wake_writer_.cancel();
+    wake_watch_.cancel();
+    deadline_.cancel();
+    retry_timer_.cancel();
+}
+
+runtime::task<void> server_connection::run() {
+    auto self = shared_from_this();
+    const auto& server = settings_.pool->servers[settings_.server];
+    auto connected =
+        co_await connect_to(executor_, server, settings_.pool->effective_connect_timeout(),
+                            settings_.pool->tcpkeepalive);
+    if (state_ == state::stopped) {
+        co_return;
+    }
+    if (connected.error) {
+        metrics_.server_connect_failures.add();
+        if (connected.error == asio::error::timed_out) {
+            metrics_.server_timedout.add();
+        }
+        fail(connected.error.message());
+        co_return;
+    }
+    socket_ = std::move(connected.socket);
+    reader_ = settings_.protocol->make_reader();
+    metrics_.server_connects.add();
+    if (!co_await handshake()) {
+        co_return;
+    }
+    state_ = state::ready;
+    metrics_.server_connections.add();
+    backoff_ = 100ms;
+    if (owner_ != nullptr) {
+        owner_->connection_up(settings_.server);
+    }
+    co_await (write_loop() || read_loop() || watch_timeouts());
+}
+
+// AUTH/SELECT before any client request, within the connect timeout.
+runtime::task<bool> server_connection::handshake() {
+    const auto steps = settings_.protocol->handshake();
+    if (steps.empty()) {
+        co_return true;
+    }
+    std::string all;
+    for (const auto& s : steps) {
+        all += s;
+    }
+    deadline_.expires_after(settings_.pool->effective_connect_timeout());
+    auto wrote = co_await (asio::async_write(socket_, asio::buffer(all), nothrow) ||
+                           deadline_.async_wait(nothrow));
+    if (wrote.index() == 1) {
+        fail("Connection timed out");
+        co_return false;
+    }
+    if (auto [ec, n] = std::get<0>(wrote); ec) {
+        fail(ec.message());
+        co_return false;
+    }
+    request probe;
+    for (std::size_t answered = 0; answered < steps.size();) {
+        auto r = reader_->read(in_.data(), probe);
+        if (r.st == reply_reader::status::complete) {
+            const std::string_view reply(in_.data().data(), r.consumed);
+            if (settings_.protocol->is_error_reply(reply)) {
+                std::string text(reply.substr(1, reply.find('\r') - 1));
+                fail("backend refused the connection handshake: " + text);
+                co_return false;
+            }
+            in_.consume(r.consumed);
+            ++answered;
+            continue;
+        }
+        if (r.st == reply_reader::status::invalid) {
+            fail("protocol error from server during the handshake");
+            co_return false;
+        }
+        auto buf = in_.prepare(read_size);
+        auto got = co_await (socket_.async_read_some(asio::buffer(buf), nothrow) ||
+                             deadline_.async_wait(nothrow));
+        if (got.index() == 1) {
+            fail("Connection timed out");
+            co_return false;
+        }
+        auto [ec, n] = std::get<0>(got);
+        if (ec) {
+            fail(ec == asio::error::eof ? "Connection closed by server" : ec.message());
+            co_return false;
+        }
+        in_.commit(n);
+    }
+    co_return true;
+}
+
+runtime::task<void> server_connection::write_loop() {
+    for (;;) {
+        if (to_send_.empty() || sent_.size() >= settings_.max_in_flight) {
+            auto [ec] = co_await wake_writer_.async_wait(nothrow);
+            if (ec || state_ != state::ready) {
+                co_return;
+            }
+            continue;
+        }
+        gather_.clear();
+        std::size_t bytes = 0;
+        const bool was_idle = sent_.empty();
+        const auto now = runtime::clock::now();
+        while (!to_send_.empty() && sent_.size() < settings_.max_in_flight &&
+               gather_.size() < max_batch_requests && bytes < max_batch_bytes) {
+            request_ptr r = std::move(to_send_.front());
+            to_send_.pop_front();
+            if (r->sink == nullptr) {
+                continue;  // its client left before it was sent: it never happened
+            }
+            r->sent = now;
+            gather_.push_back(asio::buffer(r->payload));
+            bytes += r->payload.size();
+            sent_.push_back(std::move(r));
+        }
+        if (gather_.empty()) {
+            continue;
+        }
+        metrics_.requests.add(gather_.size());
+        metrics_.request_bytes.add(bytes);
+        metrics_.in_flight.add(static_cast<std::int64_t>(gather_.size()));
+        if (was_idle) {
+            wake_watch_.notify();
+        }
+        auto [ec, n] = co_await asio::async_write(socket_, gather_, nothrow);
+        if (ec) {
+            if (state_ == state::ready) {
+                metrics_.server_err.add();
+                fail(ec.message());
+            }
+            co_return;
+        }
+    }
+}
+
+runtime::task<void> server_connection::read_loop() {
+    for (;;) {
+        auto buf = in_.prepare(read_size);
+        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), nothrow);
+        if (ec) {
+            if (state_ == state::ready) {
+                if (ec == asio::error::eof) {
+                    metrics_.server_eof.add();
+                    fail("Connection closed by server");
+                } else {
+                    metrics_.server_err.add();
+                    fail(ec.message());
+                }
+            }
+            co_return;
+        }
+        in_.commit(n);
+        metrics_.response_bytes.add(n);
+        if (!deliver_replies()) {
+            co_return;
+        }
+        in_.trim_if_empty();
+    }
+}
+
+bool server_connection::deliver_replies() {
+    const bool was_full = sent_.size() >= settings_.max_in_flight;
+    while (!in_.empty()) {
+        if (sent_.empty()) {
+            metrics_.server_err.add();
+            fail("unexpected data from server");
+            return false;
+        }
+        const auto r = reader_->read(in_.data(), *sent_.front());
+        if (r.st == reply_reader::status::need_more) {
+            break;
+        }
+        if (r.st == reply_reader::status::invalid) {
+            metrics_.server_err.add();
+            fail("protocol error from server");
+            return false;
+        }
+        request_ptr done = std::move(sent_.front());
+        sent_.pop_front();
+        metrics_.responses.add();
+        metrics_.in_flight.sub();
+        done->finish(std::string_view(in_.data().data(), r.consumed), false);
+        in_.consume(r.consumed);
+    }
+    if (was_full && sent_.size() < settings_.max_in_flight && !to_send_.empty()) {
+        wake_writer_.notify();
+    }
+    return true;
+}
+
+// Fails the connection when its oldest request has waited `timeout` since it was written.
+runtime::task<void> server_connection::watch_timeouts() {
+    const auto timeout = settings_.pool->timeout;
+    for (;;) {
+        if (sent_.empty() || !timeout) {
+            auto [ec] = co_await wake_watch_.async_wait(nothrow);
+            if (state_ != state::ready) {
+                co_return;
+            }
+            continue;
+        }
+        const auto due = sent_.front()->sent + *timeout;
+        if (runtime::clock::now() >= due) {
+            metrics_.server_timedout.add();
+            fail("Connection timed out");
+            co_return;
+        }
+        deadline_.expires_at(due);
+        co_await deadline_.async_wait(nothrow);
+        if (state_ != state::ready) {
+            co_return;
+        }
+    }
+}
+
+void server_connection::fail(std::string reason) {
+    if (state_ == state::stopped || state_ == state::backoff || state_ == state::idle) {
+        return;
+    }
+    if (state_ == state::ready) {
+        metrics_.server_connections.sub();
+    }
+    state_ = state::backoff;
+    failure_ = std::move(reason);
+    retry_at_ = runtime::clock::now() + backoff_;
+    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    in_.consume(in_.size());
+    in_.release_if_empty();
+    fail_all(failure_);
+    wake_writer_.cancel();
+    wake_watch_.cancel();
+    deadline_.cancel();
+    if (owner_ != nullptr) {
+        owner_->connection_failed(settings_.server, failure_);
+    }
+    if (settings_.pool->preconnect) {
+        asio::co_spawn(executor_, reconnect_later(), log_escape);
+    }
+}
+
+// preconnect pools keep their connections up without waiting for a request to ask.
+runtime::task<void> server_connection::reconnect_later() {
+    auto self = shared_from_this();
+    retry_timer_.expires_at(retry_at_);
+    co_await retry_timer_.async_wait(nothrow);
+    if (state_ == state::backoff) {
+        connect();
+    }
+}
+
+void server_connection::fail_all(const std::string& reason) {
+    const std::string reply = settings_.protocol->error_reply(reason);
+    auto sent = std::move(sent_);
+    auto queued = std::move(to_send_);
+    sent_.clear();
+    to_send_.clear();
+    metrics_.in_flight.sub(static_cast<std::int64_t>(sent.size()));
+    for (auto& r : sent) {
+        r->finish(reply, true);
+    }
+    for (auto& r : queued) {
+        r->finish(reply, true);
+    }
+}
+
+}  // namespace coproxy::upstream
