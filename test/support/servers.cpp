@@ -10,7 +10,10 @@
 namespace coproxy::test {
 
 redis_server::redis_server(const temp_dir& dir, std::vector<std::string> extra)
-    : port_(free_port()) {
+    : redis_server(dir, free_port(), std::move(extra)) {}
+
+redis_server::redis_server(const temp_dir& dir, int port, std::vector<std::string> extra)
+    : port_(port) {
     std::vector<std::string> argv = {
         "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",        "--save", "",
         "--appendonly", "no",     "--daemonize",         "no",     "--protected-mode", "no"};

@@ -13,6 +13,8 @@ class redis_server {
   public:
     // Extra redis-server arguments, e.g. {"--requirepass", "s3cret"}.
     explicit redis_server(const temp_dir& dir, std::vector<std::string> extra = {});
+    // On a given port: a restarted backend comes back where the pool expects it.
+    redis_server(const temp_dir& dir, int port, std::vector<std::string> extra = {});
     int port() const { return port_; }
     bool running() { return process_.running(); }
     void stop() { process_.stop(); }

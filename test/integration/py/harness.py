@@ -1,0 +1,135 @@
+"""Processes for the Python integration tests: real redis-server, memcached and coproxy on free
+ports of 127.0.0.1, each stopped by pid when the test is done (also when it fails)."""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+COPROXY = os.environ.get("COPROXY_BINARY", "build/src/coproxy")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+class Process:
+    """A child process with its output in a log file; stop() ends it by pid."""
+
+    def __init__(self, argv, log_path):
+        self.log_path = log_path
+        self.log_file = open(log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def signal(self, sig):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+
+    def stop(self, grace=10.0):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log_file.close()
+        return self.proc.returncode
+
+
+class Cluster:
+    """Backends plus one coproxy in front of them; use as a context manager."""
+
+    def __init__(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="coproxy-py-")
+        self.processes = []
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def redis(self, *extra):
+        port = free_port()
+        p = Process(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                     "--appendonly", "no", "--protected-mode", "no", *extra],
+                    self.path(f"redis-{port}.log"))
+        self.processes.append(p)
+        assert wait_for_port(port), p.log()
+        p.port = port
+        return p
+
+    def memcached(self, *extra):
+        port = free_port()
+        p = Process(["memcached", "-p", str(port), "-U", "0", "-l", "127.0.0.1", "-u", "root",
+                     *extra], self.path(f"memcached-{port}.log"))
+        self.processes.append(p)
+        assert wait_for_port(port), p.log()
+        p.port = port
+        return p
+
+    def coproxy(self, yaml, *flags):
+        conf = self.path("coproxy.yml")
+        with open(conf, "w") as f:
+            f.write(yaml)
+        argv = [COPROXY, "-c", conf, "-v", "6", "--admin-addr", "", "-s", "0",
+                "--drain-delay", "0", *flags]
+        p = Process(argv, self.path("coproxy.log"))
+        self.processes.append(p)
+        deadline = time.time() + 10
+        while " started: " not in p.log():
+            assert p.proc.poll() is None and time.time() < deadline, p.log()
+            time.sleep(0.02)
+        return p
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for p in reversed(self.processes):
+            p.stop()
+        self.dir.cleanup()
+
+
+def redis_pool(name, listen_port, servers, **keys):
+    lines = [f"{name}:", f"  listen: 127.0.0.1:{listen_port}", "  redis: true"]
+    lines += [f"  {k}: {v}" for k, v in keys.items()]
+    lines.append("  servers:")
+    lines += [f"    - 127.0.0.1:{port}:1" for port in servers]
+    return "\n".join(lines) + "\n"
+
+
+def raw_exchange(port, data, read_until_close=False, timeout=5.0):
+    """Sends raw bytes, returns what comes back (until close, or until the socket goes quiet)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    chunks = []
+    s.settimeout(timeout if read_until_close else 0.5)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except socket.timeout:
+        pass
+    s.close()
+    return b"".join(chunks)
