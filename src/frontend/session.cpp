@@ -10,16 +10,17 @@ runtime::task<void> run_session(worker_state& worker, slot_index index) {
         case config::protocol_kind::tcp:
             co_await run_tcp_session(worker, index);
             break;
-        case config::protocol_kind::redis: {
+        case config::protocol_kind::redis:
+        case config::protocol_kind::memcache: {
             client_slot& slot = worker.slab[index];
-            auto session = make_redis_session(slot, worker);
+            auto session = slot.service->config().protocol == config::protocol_kind::redis
+                               ? make_redis_session(slot, worker)
+                               : make_memcache_session(slot, worker);
             keyed_session& running = *session;
             slot.session = std::move(session);
             co_await running.run();
             break;
         }
-        case config::protocol_kind::memcache:
-            break;
     }
 }
 

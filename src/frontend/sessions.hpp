@@ -9,6 +9,7 @@ namespace coproxy::frontend {
 class keyed_session;
 
 std::unique_ptr<keyed_session> make_redis_session(client_slot& slot, worker_state& worker);
+std::unique_ptr<keyed_session> make_memcache_session(client_slot& slot, worker_state& worker);
 
 runtime::task<void> run_session(worker_state& worker, slot_index index);
 

@@ -1,0 +1,181 @@
+// A memcached client: classic ASCII and meta requests routed by key (meta `b` keys decoded for
+// hashing), multi-key gets split and merged, flush_all broadcast, `mn` answered in order. Replies
+// are matched strictly in order, so `noreply` and meta `q` are never forwarded: the request goes
+// without them and coproxy drops the reply the client asked not to get. Malformed requests get
+// memcached's own error and the stream resynchronises where memcached's does.
+#include "coproxy/protocol/memcache.hpp"
+#include "frontend/keyed_session.hpp"
+#include "frontend/memcache_fanout.hpp"
+#include "frontend/sessions.hpp"
+
+namespace coproxy::frontend {
+namespace {
+
+namespace mc = protocol::memcache;
+
+// memcached caps values with -I (1 MiB by default); coproxy leaves that decision to the servers and
+// only bounds what it buffers for one request.
+constexpr mc::request_limits request_limits{
+    .max_line = 2048, .max_retrieval_line = 1024 * 1024, .max_value = 64 * 1024 * 1024};
+
+class memcache_session final : public keyed_session {
+  public:
+    memcache_session(client_slot& slot, worker_state& worker)
+        : keyed_session(slot, worker), parser_(request_limits) {}
+
+    void on_reply(upstream::request& r) override {
+        // A quiet request's reply is dropped when the client's noreply/q mode hides it: classic
+        // noreply hides everything (the client reads nothing back), meta q only success codes.
+        if (r.tag == quiet_tag) {
+            const auto status = r.failed ? mc::reply_status::server_error
+                                         : static_cast<mc::reply_status>(r.reply_kind);
+            r.quiet = mc::quiet_suppresses(static_cast<mc::command>(r.kind), status);
+        }
+        keyed_session::on_reply(r);
+    }
+
+  protected:
+    step process() override {
+        while (!too_many_pending()) {
+            if (in_.empty()) {
+                return step::need_more;
+            }
+            const auto r = parser_.parse(in_.data());
+            if (r.st == mc::status::need_more) {
+                return step::need_more;
+            }
+            if (r.st == mc::status::ok) {
+                dispatch(parser_.request());
+            } else {
+                metrics().protocol_errors.add();
+                if (!r.reply.empty()) {
+                    reply_local(r.reply);
+                }
+            }
+            in_.consume(r.consumed);
+            if (r.close || quit_) {
+                stop_reading();
+                return step::stop;
+            }
+        }
+        return step::paused;
+    }
+
+  private:
+    static constexpr std::uint32_t quiet_tag = 1;
+
+    void dispatch(const mc::request& req) {
+        switch (req.cmd) {
+            case mc::command::quit:
+                quit_ = true;  // memcached closes without a reply
+                return;
+            case mc::command::mn:
+                reply_local("MN\r\n");  // the pipeline marker, in order with everything before it
+                return;
+            case mc::command::verbosity:
+                if (!req.quiet) {
+                    reply_local("OK\r\n");
+                }
+                return;
+            case mc::command::flush_all:
+                flush_all(req);
+                return;
+            default:
+                break;
+        }
+        if (mc::is_retrieval(req.cmd) && req.keys.size() > 1) {
+            get_many(req);
+            return;
+        }
+        if (mc::is_retrieval(req.cmd) && req.keys.empty()) {
+            reply_local("END\r\n");  // "gat <exptime>" with no keys: memcached answers END
+            return;
+        }
+        auto r = add_request();
+        r->kind = static_cast<std::uint8_t>(req.cmd);
+        set_payload(*r, req);
+        // version has no key: it goes to the server an empty key routes to, always the same one.
+        const std::string_view key = req.keys.empty() ? std::string_view{} : parser_.hash_key();
+        forward(std::move(r), key);
+    }
+
+    void set_payload(upstream::request& r, const mc::request& req) {
+        if (req.quiet) {
+            mc::encode_without_quiet(req, r.payload);
+            r.tag = quiet_tag;
+        } else {
+            r.payload.assign(req.raw);
+        }
+    }
+
+    void forward(upstream::request_ptr r, std::string_view key) {
+        const auto server = upstream().route(key);
+        if (!server) {
+            metrics().forward_error.add();
+            r->finish(upstream().protocol().error_reply("no server is available for this key"),
+                      true);
+            return;
+        }
+        upstream().submit(*server, std::move(r));
+    }
+
+    void get_many(const mc::request& req) {
+        auto parent = add_request();
+        parent->kind = static_cast<std::uint8_t>(req.cmd);
+        auto& up = upstream();
+        const auto result = memcache_fanout::split_retrieval(
+            *parent, req, [&up](std::string_view key) { return up.route(key); },
+            [&up](std::uint32_t server, upstream::request_ptr part) {
+                up.submit(server, std::move(part));
+            },
+            slot_.service->worker().requests, up.protocol());
+        switch (result.what) {
+            case memcache_fanout::outcome::single:
+                parent->payload.assign(req.raw);
+                up.submit(result.server, std::move(parent));
+                break;
+            case memcache_fanout::outcome::unroutable:
+                metrics().forward_error.add();
+                parent->finish(up.protocol().error_reply("no server is available for this key"),
+                               true);
+                break;
+            case memcache_fanout::outcome::split:
+                metrics().fragments.add(
+                    static_cast<memcache_fanout*>(parent->group.get())->parts());
+                break;
+        }
+    }
+
+    void flush_all(const mc::request& req) {
+        auto parent = add_request();
+        parent->kind = static_cast<std::uint8_t>(req.cmd);
+        if (req.quiet) {
+            parent->tag = quiet_tag;
+        }
+        std::string payload;
+        set_payload(*parent, req);
+        payload.swap(parent->payload);
+        std::vector<std::uint32_t> servers(upstream().pool().servers.size());
+        for (std::uint32_t s = 0; s < servers.size(); ++s) {
+            servers[s] = s;
+        }
+        auto& up = upstream();
+        memcache_fanout::broadcast(
+            *parent, payload, req.cmd, servers,
+            [&up](std::uint32_t server, upstream::request_ptr part) {
+                up.submit(server, std::move(part));
+            },
+            slot_.service->worker().requests, up.protocol());
+    }
+
+    mc::request_parser parser_;
+    bool quit_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<keyed_session> make_memcache_session(client_slot& slot, worker_state& worker) {
+    return std::make_unique<memcache_session>(slot, worker);
+}
+
+}  // namespace coproxy::frontend
