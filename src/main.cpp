@@ -16,12 +16,13 @@
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/metrics.hpp"
 #include "coproxy/runtime/system.hpp"
+#include "coproxy/version.hpp"
 
 namespace {
 
 using namespace coproxy;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr const char* version = "coproxy-0.1.0";
+const std::string banner = "coproxy-" + std::string(coproxy::version);
 
 std::optional<std::string> from_environment(const std::string& name) {
     const char* value = std::getenv(name.c_str());
@@ -29,7 +30,7 @@ std::optional<std::string> from_environment(const std::string& name) {
 }
 
 void describe_stats() {
-    std::printf("This is %s\n\npool stats:\n", version);
+    std::printf("This is %s\n\npool stats:\n", banner.c_str());
 #define COPROXY_PRINT(name, help) std::printf("  %-32s\"%s\"\n", #name, help);
     COPROXY_POOL_METRICS(COPROXY_PRINT, COPROXY_PRINT)
     std::printf("\nserver stats:\n");
@@ -111,11 +112,11 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (parsed.options.help) {
-        std::printf("This is %s\n\n%s", version, config::usage_text().c_str());
+        std::printf("This is %s\n\n%s", banner.c_str(), config::usage_text().c_str());
         return 0;
     }
     if (parsed.options.version) {
-        std::printf("This is %s\n", version);
+        std::printf("This is %s\n", banner.c_str());
         return 0;
     }
     if (parsed.options.describe_stats) {
@@ -183,7 +184,7 @@ int main(int argc, char** argv) {
         spdlog::critical("{}", error);
         return 1;
     }
-    spdlog::info("{} started: {} workers, {} pools, max {} clients, fd limit {}", version, workers,
+    spdlog::info("{} started: {} workers, {} pools, max {} clients, fd limit {}", banner, workers,
                  loaded.value->pools.size(), options.max_clients, fds.limit);
     for (const auto& pool : loaded.value->pools) {
         spdlog::info("pool '{}': {} on {} -> {} servers", pool.name,

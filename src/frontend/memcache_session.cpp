@@ -4,6 +4,7 @@
 // without them and coproxy drops the reply the client asked not to get. Malformed requests get
 // memcached's own error and the stream resynchronises where memcached's does.
 #include "coproxy/protocol/memcache.hpp"
+#include "coproxy/version.hpp"
 #include "frontend/keyed_session.hpp"
 #include "frontend/memcache_fanout.hpp"
 #include "frontend/sessions.hpp"
@@ -69,6 +70,11 @@ class memcache_session final : public keyed_session {
             case mc::command::quit:
                 quit_ = true;  // memcached closes without a reply
                 return;
+            case mc::command::version:
+                // Answered here, as mcrouter does: a client's health check must not depend on the
+                // one server an empty key happens to hash to.
+                reply_local("VERSION coproxy-" + std::string(coproxy::version) + "\r\n");
+                return;
             case mc::command::mn:
                 reply_local("MN\r\n");  // the pipeline marker, in order with everything before it
                 return;
@@ -94,9 +100,7 @@ class memcache_session final : public keyed_session {
         auto r = add_request();
         r->kind = static_cast<std::uint8_t>(req.cmd);
         set_payload(*r, req);
-        // version has no key: it goes to the server an empty key routes to, always the same one.
-        const std::string_view key = req.keys.empty() ? std::string_view{} : parser_.hash_key();
-        forward(std::move(r), key);
+        forward(std::move(r), parser_.hash_key());
     }
 
     void set_payload(upstream::request& r, const mc::request& req) {
