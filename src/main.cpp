@@ -1,15 +1,19 @@
 // coproxy's entry point: flags, config, logging, process set-up, then the control loop that
 // turns signals into shutdown, log reopening and level changes while the workers serve.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
+#include "coproxy/admin/admin_server.hpp"
+#include "coproxy/admin/render.hpp"
 #include "coproxy/config/loader.hpp"
 #include "coproxy/config/options.hpp"
 #include "coproxy/frontend/proxy.hpp"
@@ -17,6 +21,7 @@
 #include "coproxy/runtime/metrics.hpp"
 #include "coproxy/runtime/system.hpp"
 #include "coproxy/version.hpp"
+#include "reload.hpp"
 
 namespace {
 
@@ -30,12 +35,7 @@ std::optional<std::string> from_environment(const std::string& name) {
 }
 
 void describe_stats() {
-    std::printf("This is %s\n\npool stats:\n", banner.c_str());
-#define COPROXY_PRINT(name, help) std::printf("  %-32s\"%s\"\n", #name, help);
-    COPROXY_POOL_METRICS(COPROXY_PRINT, COPROXY_PRINT)
-    std::printf("\nserver stats:\n");
-    COPROXY_SERVER_METRICS(COPROXY_PRINT, COPROXY_PRINT)
-#undef COPROXY_PRINT
+    std::printf("This is %s\n\n%s", banner.c_str(), admin::describe_stats().c_str());
 }
 
 // Descriptors the configuration can need at once: every client, a server socket per tcp client,
@@ -53,8 +53,9 @@ std::uint64_t required_fds(const config::config& cfg, const config::process_opti
 }
 
 runtime::task<void> handle_signals(asio::io_context& control, frontend::proxy& proxy,
-                                   const config::process_options& options) {
+                                   reloader& reload, const config::process_options& options) {
     asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+    signals.add(SIGUSR1);
     signals.add(SIGTTIN);
     signals.add(SIGTTOU);
     bool stopping = false;
@@ -79,18 +80,47 @@ runtime::task<void> handle_signals(asio::io_context& control, frontend::proxy& p
                 asio::co_spawn(control,
                                proxy.shutdown(signal == SIGTERM ? options.drain_delay
                                                                 : std::chrono::milliseconds(0),
-                                              options.shutdown_timeout),
+                                              proxy.current_options().shutdown_timeout),
                                [&control](std::exception_ptr) { control.stop(); });
                 break;
             case SIGHUP:
-                runtime::reopen_log();
-                spdlog::info("SIGHUP: log file reopened");
+                runtime::reopen_log();  // nutcracker's meaning (logrotate), then a reload
+                reload.run("SIGHUP");
+                break;
+            case SIGUSR1:
+                reload.run("SIGUSR1");
                 break;
             case SIGTTIN:
             case SIGTTOU:
                 spdlog::warn("log verbosity now {}",
                              runtime::adjust_verbosity(signal == SIGTTIN ? 1 : -1));
                 break;
+        }
+    }
+}
+
+// --watch-config: reload when the file changes. Kubernetes updates a ConfigMap volume by
+// swapping a symlink, so the file is stat()ed through links and compared by inode and mtime.
+runtime::task<void> watch_config(asio::io_context& control, reloader& reload) {
+    asio::steady_timer timer(control);
+    auto identity = [&] {
+        struct stat st {};
+        if (::stat(reload.path().c_str(), &st) != 0) {
+            return std::tuple<dev_t, ino_t, long, long, off_t>{};
+        }
+        return std::tuple{st.st_dev, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size};
+    };
+    auto seen = identity();
+    for (;;) {
+        timer.expires_after(std::chrono::seconds(1));
+        auto [ec] = co_await timer.async_wait(nothrow);
+        if (ec) {
+            co_return;
+        }
+        const auto now = identity();
+        if (now != seen && now != decltype(now){}) {
+            seen = now;
+            reload.run("config file changed");
         }
     }
 }
@@ -136,6 +166,7 @@ int main(int argc, char** argv) {
         }
         return fail("configuration file '" + path + "' syntax is invalid");
     }
+    const config::options_result flags_and_environment = parsed;
     config::apply_file_settings(parsed, loaded.value->settings, path);
     if (!parsed.errors.empty()) {
         for (const auto& e : parsed.errors) {
@@ -184,6 +215,24 @@ int main(int argc, char** argv) {
         spdlog::critical("{}", error);
         return 1;
     }
+    reloader reload(proxy, flags_and_environment, path);
+    admin::admin_server admin(proxy, [&control, &reload](auto done) {
+        asio::post(control, [&reload, done] { done(reload.run("POST /reload")); });
+    });
+    if (auto error = admin.start_http(options.admin_addr); !error.empty()) {
+        spdlog::critical("admin endpoint: {}", error);
+        return 1;
+    }
+    if (auto error =
+            admin.start_stats(options.stats_addr, options.stats_port, options.stats_interval);
+        !error.empty()) {
+        spdlog::critical("stats port: {}", error);
+        return 1;
+    }
+    if (!options.admin_addr.empty()) {
+        spdlog::info("admin endpoint on http://{}/ (metrics, healthz, readyz, config, stats)",
+                     options.admin_addr);
+    }
     spdlog::info("{} started: {} workers, {} pools, max {} clients, fd limit {}", banner, workers,
                  loaded.value->pools.size(), options.max_clients, fds.limit);
     for (const auto& pool : loaded.value->pools) {
@@ -191,7 +240,10 @@ int main(int argc, char** argv) {
                      config::to_string(pool.protocol), pool.listen.to_string(),
                      pool.servers.size());
     }
-    asio::co_spawn(control, handle_signals(control, proxy, options), asio::detached);
+    asio::co_spawn(control, handle_signals(control, proxy, reload, options), asio::detached);
+    if (options.watch_config) {
+        asio::co_spawn(control, watch_config(control, reload), asio::detached);
+    }
     control.run();
     spdlog::info("stopped");
     return 0;

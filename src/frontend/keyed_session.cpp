@@ -150,12 +150,16 @@ runtime::task<void> keyed_session::write_replies() {
                 metrics().client_bytes_out.add(n);
             }
             metrics().responses.add(count);
+            const auto now = runtime::clock::now();
+            for (std::size_t i = 0; i < count; ++i) {
+                metrics().latency.observe(now - pending_[i]->created);
+            }
             const bool was_full = too_many_pending();
             pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(count));
             if (was_full && !too_many_pending()) {
                 room_.notify();
             }
-            slot_.last_active = runtime::clock::now();
+            slot_.last_active = now;
             continue;
         }
         if (aborted_ || (reader_done_ && pending_.empty())) {

@@ -42,10 +42,12 @@ class keyed_session : public session_state, public upstream::reply_sink {
     // No request will be read after this one; the connection closes once replies are out.
     void stop_reading() { closing_ = true; }
     bool too_many_pending() const { return pending_.size() >= max_pending; }
+    void count_command(std::size_t cell) { metrics().commands[cell].add(); }
 
-    pool_service& service() { return *slot_.service; }
-    upstream::keyed_upstream& upstream() { return *slot_.service->keyed(); }
-    runtime::pool_metrics& metrics() { return slot_.service->metrics(); }
+    // The pool's current service: after a reload, new requests go to the new server set.
+    pool_service& service() { return *slot_.entry->service; }
+    upstream::keyed_upstream& upstream() { return *service().keyed(); }
+    runtime::pool_metrics& metrics() { return service().metrics(); }
 
     client_slot& slot_;
     runtime::io_buffer in_;

@@ -18,7 +18,7 @@ listener::listener(worker_state& worker, runtime::unique_fd fd, runtime::stream_
 void listener::start() {
     auto self = shared_from_this();
     auto on_accept = [self](runtime::stream_socket&& socket) {
-        self->target_->service->accept(std::move(socket));
+        self->target_->service->accept(std::move(socket), self->target_);
     };
     asio::co_spawn(worker_.worker.get_executor(),
                    runtime::accept_loop(acceptor_, std::move(on_accept), address_),
@@ -31,6 +31,10 @@ void listener::start() {
                            }
                        }
                    });
+}
+
+const std::string& listener::target_name() const {
+    return target_->service->config().name;
 }
 
 void listener::close() {

@@ -66,6 +66,7 @@ class memcache_session final : public keyed_session {
     static constexpr std::uint32_t quiet_tag = 1;
 
     void dispatch(const mc::request& req) {
+        count_command(static_cast<std::size_t>(req.cmd));
         switch (req.cmd) {
             case mc::command::quit:
                 quit_ = true;  // memcached closes without a reply
@@ -132,7 +133,7 @@ class memcache_session final : public keyed_session {
             [&up](std::uint32_t server, upstream::request_ptr part) {
                 up.submit(server, std::move(part));
             },
-            slot_.service->worker().requests, up.protocol());
+            service().worker().requests, up.protocol());
         switch (result.what) {
             case memcache_fanout::outcome::single:
                 parent->payload.assign(req.raw);
@@ -169,7 +170,7 @@ class memcache_session final : public keyed_session {
             [&up](std::uint32_t server, upstream::request_ptr part) {
                 up.submit(server, std::move(part));
             },
-            slot_.service->worker().requests, up.protocol());
+            service().worker().requests, up.protocol());
     }
 
     mc::request_parser parser_;

@@ -27,20 +27,21 @@ std::string_view refusal_line(config::protocol_kind protocol) {
 
 }  // namespace
 
-pool_service::pool_service(worker_state& worker, pool_shared shared, int family)
-    : worker_(worker), shared_(std::move(shared)), family_(family) {
+pool_service::pool_service(worker_state& worker, pool_shared shared)
+    : worker_(worker), shared_(std::move(shared)) {
     const auto& cfg = *shared_.config;
     if (cfg.protocol == config::protocol_kind::tcp) {
-        tcp_ = std::make_shared<upstream::tcp_upstream>(
-            worker_.worker.get_executor(), shared_.config, shared_.stats, worker_.worker.id());
+        tcp_ = std::make_shared<upstream::tcp_upstream>(worker_.worker.get_executor(),
+                                                        shared_.config, shared_.stats,
+                                                        shared_.servers, worker_.worker.id());
         return;
     }
     auto protocol = cfg.protocol == config::protocol_kind::redis
                         ? upstream::make_redis_backend(cfg)
                         : upstream::make_memcache_backend(cfg);
     keyed_ = std::make_unique<upstream::keyed_upstream>(
-        worker_.worker.get_executor(), shared_.config, shared_.stats, worker_.worker.id(),
-        std::move(protocol), worker_.buffers);
+        worker_.worker.get_executor(), shared_.config, shared_.stats, shared_.servers,
+        worker_.worker.id(), std::move(protocol), worker_.buffers);
 }
 
 void pool_service::start(upstream::eject_callback on_eject) {
@@ -87,7 +88,8 @@ void pool_service::reject(runtime::stream_socket& socket) {
     }
 }
 
-void pool_service::accept(runtime::stream_socket&& socket) {
+void pool_service::accept(runtime::stream_socket&& socket,
+                          const std::shared_ptr<pool_entry>& entry) {
     if (worker_.stopping) {
         reject(socket);
         return;
@@ -97,7 +99,7 @@ void pool_service::accept(runtime::stream_socket&& socket) {
         reject(socket);
         return;
     }
-    upstream::tune_socket(socket, family_, config().tcpkeepalive);
+    upstream::tune_socket(socket, shared_.family, config().tcpkeepalive);
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
     auto& buffers = tcp_ ? worker_.relay_buffers : worker_.buffers;
@@ -105,6 +107,7 @@ void pool_service::accept(runtime::stream_socket&& socket) {
     if (!index) {
         return;  // cannot happen: the slab holds --max-clients entries and admission came first
     }
+    worker_.slab[*index].entry = entry;
     worker_.slab[*index].service = shared_from_this();
     metrics().client_connections_accepted.add();
     metrics().client_connections.add();

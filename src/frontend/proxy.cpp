@@ -1,4 +1,4 @@
-// Start-up and shutdown of the worker set; see proxy.hpp.
+// Start-up, per-worker pool wiring and shutdown of the worker set; reload is in proxy_reload.cpp.
 #include "coproxy/frontend/proxy.hpp"
 
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <random>
 
-#include "coproxy/runtime/listener.hpp"
+#include "coproxy/frontend/commands.hpp"
 #include "frontend/sessions.hpp"
 
 namespace coproxy::frontend {
@@ -25,6 +25,25 @@ void log_failure(std::exception_ptr e) {
         } catch (const std::exception& ex) {
             spdlog::error("background task failed: {}", ex.what());
         }
+    }
+}
+
+struct victim {
+    slot_index index;
+    std::uint32_t generation;
+};
+
+runtime::task<void> close_one_by_one(worker_state& state, std::vector<victim> victims,
+                                     std::chrono::milliseconds window) {
+    runtime::steady_timer timer(state.worker.get_executor());
+    const auto step = victims.empty() ? 0ms : window / static_cast<long>(victims.size());
+    for (const auto& v : victims) {
+        // The generation check skips a slot whose client left and whose entry was reused.
+        if (state.slab.live(v.index) && state.slab.generation(v.index) == v.generation) {
+            close_pair(state.slab[v.index]);
+        }
+        timer.expires_after(step);
+        co_await timer.async_wait(nothrow);
     }
 }
 
@@ -49,31 +68,45 @@ proxy::~proxy() {
     for (auto& w : workers_) {
         w->join();
     }
-    for (const auto& path : unix_paths_) {
-        ::unlink(path.c_str());
+    for (const auto& [address, state] : addresses_) {
+        if (!state.unix_path.empty()) {
+            ::unlink(state.unix_path.c_str());
+        }
     }
 }
 
-pool_shared proxy::make_pool(const config::pool_config& pool) {
+pool_shared proxy::make_pool(const config::pool_config& pool, int family) {
     pool_shared shared;
     shared.config = std::make_shared<const config::pool_config>(pool);
-    shared.stats = std::make_shared<runtime::pool_stats>(pool.name, worker_count());
+    shared.stats = std::make_shared<runtime::pool_stats>(pool.name, worker_count(),
+                                                         command_slots(pool.protocol));
     for (const auto& server : pool.servers) {
-        shared.stats->add_server(server.display_name(), worker_count());
+        shared.servers.push_back(
+            std::make_shared<runtime::server_stats>(server.display_name(), worker_count()));
     }
     shared.gate = std::make_shared<runtime::admission_gate>(pool.client_connections);
+    shared.family = family;
     return shared;
 }
 
-void proxy::add_pool(unsigned w, const pool_shared& shared, runtime::unique_fd fd,
-                     runtime::stream_protocol protocol) {
+std::shared_ptr<pool_entry> proxy::add_entry(unsigned w, const pool_shared& shared) {
     worker_state& state = *states_[w];
     auto entry = std::make_shared<pool_entry>();
-    entry->service = std::make_shared<pool_service>(state, shared, protocol.family());
+    entry->service = std::make_shared<pool_service>(state, shared);
     state.pools[shared.config->name] = entry;
-    const std::string address = shared.config->listen.to_string();
+    return entry;
+}
+
+void proxy::add_listener(unsigned w, const std::string& address, runtime::unique_fd fd,
+                         runtime::stream_protocol protocol, std::shared_ptr<pool_entry> entry) {
     listeners_[w][address] =
-        std::make_shared<listener>(state, std::move(fd), protocol, address, entry);
+        std::make_shared<listener>(*states_[w], std::move(fd), protocol, address, std::move(entry));
+}
+
+void proxy::start_entry(unsigned w, const std::string& name, pool_entry& entry) {
+    entry.service->start([this, w, name](std::uint32_t server, runtime::clock::time_point until) {
+        broadcast_ejection(name, w, server, until);
+    });
 }
 
 std::string proxy::start(const config::config& cfg) {
@@ -85,33 +118,34 @@ std::string proxy::start(const config::config& cfg) {
             return "pool '" + pool.name + "': cannot listen on " + pool.listen.to_string() + ": " +
                    sockets.error;
         }
-        if (pool.listen.is_unix()) {
-            unix_paths_.push_back(pool.listen.path);
-        }
         opened.emplace_back(&pool, std::move(sockets));
     }
-    for (auto& [pool, sockets] : opened) {
-        const pool_shared shared = make_pool(*pool);
-        pools_[pool->name] = shared;
-        for (unsigned w = 0; w < worker_count(); ++w) {
-            add_pool(w, shared, std::move(sockets.per_worker[w]), sockets.protocol);
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex_);
+        config_ = cfg;
+        for (auto& [pool, sockets] : opened) {
+            const std::string address = pool->listen.to_string();
+            const pool_shared shared = make_pool(*pool, sockets.protocol.family());
+            pools_[pool->name] = shared;
+            addresses_[address] = {pool->name, sockets.protocol.family(), pool->listen.path};
+            for (unsigned w = 0; w < worker_count(); ++w) {
+                auto entry = add_entry(w, shared);
+                add_listener(w, address, std::move(sockets.per_worker[w]), sockets.protocol, entry);
+            }
         }
     }
     for (unsigned w = 0; w < worker_count(); ++w) {
         workers_[w]->post([this, w] {
             for (auto& [name, entry] : states_[w]->pools) {
-                entry->service->start([this, w, name = name](std::uint32_t server, auto until) {
-                    broadcast_ejection(name, w, server, until);
-                });
+                start_entry(w, name, *entry);
             }
             for (auto& [address, l] : listeners_[w]) {
                 l->start();
             }
+            sweep_retiring(*states_[w]);
         });
         workers_[w]->start();
     }
-    started_ = true;
-    ready_ = true;
     return {};
 }
 
@@ -130,12 +164,54 @@ void proxy::broadcast_ejection(const std::string& pool, unsigned from, std::uint
     }
 }
 
+// Replaced services stay until their last request in flight is answered, then close their
+// server connections. Checked every second on each worker.
+void proxy::sweep_retiring(worker_state& state) {
+    auto& retiring = state.retiring;
+    retiring.erase(std::remove_if(retiring.begin(), retiring.end(),
+                                  [](const std::shared_ptr<pool_service>& s) {
+                                      if (s->keyed() && s->keyed()->load() > 0) {
+                                          return false;
+                                      }
+                                      if (s->keyed()) {
+                                          s->keyed()->stop();
+                                      }
+                                      return true;
+                                  }),
+                   retiring.end());
+    auto timer = std::make_shared<runtime::steady_timer>(state.worker.get_executor(), 1s);
+    timer->async_wait([this, &state, timer](const boost::system::error_code& ec) {
+        if (!ec && !state.stopping) {
+            sweep_retiring(state);
+        }
+    });
+}
+
 std::int64_t proxy::sessions() const {
     std::int64_t total = 0;
     for (const auto& s : states_) {
         total += s->sessions.load(std::memory_order_relaxed);
     }
     return total;
+}
+
+std::vector<proxy::pool_view> proxy::pools() const {
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    std::vector<pool_view> out;
+    for (const auto& [name, shared] : pools_) {
+        out.push_back({shared, shared.config->listen.to_string()});
+    }
+    return out;
+}
+
+config::config proxy::current_config() const {
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    return config_;
+}
+
+config::process_options proxy::current_options() const {
+    std::lock_guard<std::mutex> lock(registry_mutex_);
+    return options_;
 }
 
 void proxy::stop_accepting(worker_state& state) {
@@ -154,35 +230,15 @@ void proxy::stop_accepting(worker_state& state) {
     });
 }
 
-namespace {
-
-struct victim {
-    slot_index index;
-    std::uint32_t generation;
-};
-
-runtime::task<void> close_one_by_one(worker_state& state, std::vector<victim> victims,
-                                     std::chrono::milliseconds window) {
-    runtime::steady_timer timer(state.worker.get_executor());
-    const auto step = victims.empty() ? 0ms : window / static_cast<long>(victims.size());
-    for (const auto& v : victims) {
-        // The generation check skips a slot whose client left and whose entry was reused.
-        if (state.slab.live(v.index) && state.slab.generation(v.index) == v.generation) {
-            close_pair(state.slab[v.index]);
-        }
-        timer.expires_after(step);
-        co_await timer.async_wait(nothrow);
-    }
-}
-
-}  // namespace
-
-// Closes the remaining connections one by one across `window`, in random order, so their
-// clients do not all reconnect in the same instant.
-void proxy::close_spread(worker_state& state, std::chrono::milliseconds window) {
+// Closes the remaining connections (of one pool, or all) one by one across `window`, in random
+// order, so their clients do not all reconnect in the same instant.
+void proxy::close_spread(worker_state& state, std::chrono::milliseconds window,
+                         const std::shared_ptr<pool_entry>& only) {
     std::vector<victim> victims;
-    state.slab.for_each([&](slot_index i, client_slot&) {
-        victims.push_back({i, state.slab.generation(i)});
+    state.slab.for_each([&](slot_index i, client_slot& slot) {
+        if (!only || slot.entry == only) {
+            victims.push_back({i, state.slab.generation(i)});
+        }
     });
     std::shuffle(victims.begin(), victims.end(), std::minstd_rand(std::random_device{}()));
     asio::co_spawn(state.worker.get_executor(), close_one_by_one(state, std::move(victims), window),
@@ -191,7 +247,7 @@ void proxy::close_spread(worker_state& state, std::chrono::milliseconds window) 
 
 runtime::task<void> proxy::shutdown(std::chrono::milliseconds drain_delay,
                                     std::chrono::milliseconds timeout) {
-    ready_ = false;
+    draining_ = true;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     if (drain_delay.count() > 0) {
         spdlog::info("draining: readiness off, still accepting for {} ms", drain_delay.count());

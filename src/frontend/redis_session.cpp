@@ -88,6 +88,9 @@ class redis_session final : public keyed_session {
             return;
         }
         const redis::command_info* info = redis::resolve(argv_);
+        const auto table = redis::all_commands();
+        count_command(info != nullptr ? static_cast<std::size_t>(info - table.data())
+                                      : table.size());
         std::string error;
         if (info == nullptr) {
             redis::format_unknown_command_error(argv_[0], std::span(argv_).subspan(1), error);
@@ -141,7 +144,7 @@ class redis_session final : public keyed_session {
             [&up](std::uint32_t server, upstream::request_ptr part) {
                 up.submit(server, std::move(part));
             },
-            slot_.service->worker().requests, up.protocol());
+            service().worker().requests, up.protocol());
         switch (result.what) {
             case redis_split::outcome::single:
                 copy_payload(*parent, raw);

@@ -68,6 +68,8 @@ void server_connection::submit(request_ptr r) {
         }
         state_ = state::idle;
     }
+    metrics_.queued.add();
+    metrics_.queued_bytes.add(static_cast<std::int64_t>(r->payload.size()));
     to_send_.push_back(std::move(r));
     if (state_ == state::idle) {
         connect();
@@ -208,6 +210,8 @@ runtime::task<void> server_connection::write_loop() {
                gather_.size() < max_batch_requests && bytes < max_batch_bytes) {
             request_ptr r = std::move(to_send_.front());
             to_send_.pop_front();
+            metrics_.queued.sub();
+            metrics_.queued_bytes.sub(static_cast<std::int64_t>(r->payload.size()));
             if (r->sink == nullptr) {
                 continue;  // its client left before it was sent: it never happened
             }
@@ -222,6 +226,7 @@ runtime::task<void> server_connection::write_loop() {
         metrics_.requests.add(gather_.size());
         metrics_.request_bytes.add(bytes);
         metrics_.in_flight.add(static_cast<std::int64_t>(gather_.size()));
+        metrics_.in_flight_bytes.add(static_cast<std::int64_t>(bytes));
         if (was_idle) {
             wake_watch_.notify();
         }
@@ -263,6 +268,7 @@ runtime::task<void> server_connection::read_loop() {
 
 bool server_connection::deliver_replies() {
     const bool was_full = sent_.size() >= settings_.max_in_flight;
+    const auto now = runtime::clock::now();
     while (!in_.empty()) {
         if (sent_.empty()) {
             metrics_.server_err.add();
@@ -282,6 +288,8 @@ bool server_connection::deliver_replies() {
         sent_.pop_front();
         metrics_.responses.add();
         metrics_.in_flight.sub();
+        metrics_.in_flight_bytes.sub(static_cast<std::int64_t>(done->payload.size()));
+        metrics_.latency.observe(now - done->sent);
         done->finish(std::string_view(in_.data().data(), r.consumed), false);
         in_.consume(r.consumed);
     }
@@ -361,9 +369,12 @@ void server_connection::fail_all(const std::string& reason) {
     to_send_.clear();
     metrics_.in_flight.sub(static_cast<std::int64_t>(sent.size()));
     for (auto& r : sent) {
+        metrics_.in_flight_bytes.sub(static_cast<std::int64_t>(r->payload.size()));
         r->finish(reply, true);
     }
     for (auto& r : queued) {
+        metrics_.queued.sub();
+        metrics_.queued_bytes.sub(static_cast<std::int64_t>(r->payload.size()));
         r->finish(reply, true);
     }
 }

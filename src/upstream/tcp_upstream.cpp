@@ -44,23 +44,20 @@ tcp_connection::~tcp_connection() {
 }
 
 tcp_upstream::tcp_upstream(runtime::executor ex, std::shared_ptr<const config::pool_config> pool,
-                           std::shared_ptr<runtime::pool_stats> stats, unsigned worker)
+                           std::shared_ptr<runtime::pool_stats> stats,
+                           runtime::server_stats_list servers, unsigned worker)
     : executor_(ex),
-      pool_(std::move(pool)),
-      stats_(std::move(stats)),
-      worker_(worker),
-      balancer_(*pool_),
-      health_(pool_->servers.size(), pool_->auto_eject_hosts, pool_->server_failure_limit,
-              pool_->server_retry_timeout) {
-    warm_.reserve(pool_->servers.size());
-    for (std::size_t i = 0; i < pool_->servers.size(); ++i) {
+      servers_(std::move(pool), std::move(stats), std::move(servers), worker),
+      balancer_(servers_.pool()) {
+    warm_.reserve(servers_.size());
+    for (std::size_t i = 0; i < servers_.size(); ++i) {
         warm_.emplace_back(ex);
     }
 }
 
 void tcp_upstream::start(eject_callback on_eject) {
-    on_eject_ = std::move(on_eject);
-    if (!pool_->preconnect) {
+    servers_.on_eject(std::move(on_eject));
+    if (!pool().preconnect) {
         return;
     }
     for (std::uint32_t s = 0; s < warm_.size(); ++s) {
@@ -81,14 +78,10 @@ void tcp_upstream::stop() {
     }
 }
 
-runtime::server_metrics& tcp_upstream::server_stats(std::uint32_t server) {
-    return stats_->servers[server]->workers[worker_];
-}
-
 runtime::task<std::optional<tcp_connection>> tcp_upstream::acquire(std::string_view client_key) {
     auto self = shared_from_this();
     std::vector<std::uint32_t> candidates;
-    balancer_.candidates(client_key, health_, runtime::clock::now(), candidates);
+    balancer_.candidates(client_key, servers_.health(), runtime::clock::now(), candidates);
     for (const std::uint32_t s : candidates) {
         if (auto warm = take_warm(s)) {
             balancer_.opened(s);
@@ -97,19 +90,19 @@ runtime::task<std::optional<tcp_connection>> tcp_upstream::acquire(std::string_v
             c.was_warm = true;
             co_return c;
         }
-        auto r = co_await connect_to(executor_, pool_->servers[s],
-                                     pool_->effective_connect_timeout(), pool_->tcpkeepalive);
+        auto r = co_await connect_to(executor_, pool().servers[s],
+                                     pool().effective_connect_timeout(), pool().tcpkeepalive);
         if (r.error) {
             record_failure(s, r.error);
             continue;
         }
-        health_.on_success(s);
+        servers_.succeeded(s);
         server_stats(s).server_connects.add();
         server_stats(s).server_connections.add();
         balancer_.opened(s);
         co_return tcp_connection(std::move(r.socket), s, self);
     }
-    stats_->workers[worker_].forward_error.add();
+    servers_.pool_metrics().forward_error.add();
     co_return std::nullopt;
 }
 
@@ -140,18 +133,19 @@ std::optional<runtime::stream_socket> tcp_upstream::take_warm(std::uint32_t serv
 runtime::task<void> tcp_upstream::keep_warm(std::uint32_t server) {
     auto self = shared_from_this();
     auto& slot = warm_[server];
-    const auto target = static_cast<std::size_t>(pool_->server_connections);
+    const auto target = static_cast<std::size_t>(pool().server_connections);
+    auto& health = servers_.health();
     auto backoff = 100ms;
     while (!stopped_) {
         const auto now = runtime::clock::now();
-        if (slot.idle.size() >= target || !health_.live(server, now)) {
-            slot.wake.expires_at(health_.live(server, now) ? runtime::clock::time_point::max()
-                                                           : health_.next_return(now));
+        if (slot.idle.size() >= target || !health.live(server, now)) {
+            slot.wake.expires_at(health.live(server, now) ? runtime::clock::time_point::max()
+                                                          : health.next_return(now));
             co_await slot.wake.async_wait(nothrow);
             continue;
         }
-        auto r = co_await connect_to(executor_, pool_->servers[server],
-                                     pool_->effective_connect_timeout(), pool_->tcpkeepalive);
+        auto r = co_await connect_to(executor_, pool().servers[server],
+                                     pool().effective_connect_timeout(), pool().tcpkeepalive);
         if (stopped_) {
             break;
         }
@@ -163,7 +157,7 @@ runtime::task<void> tcp_upstream::keep_warm(std::uint32_t server) {
             continue;
         }
         backoff = 100ms;
-        health_.on_success(server);
+        servers_.succeeded(server);
         server_stats(server).server_connects.add();
         auto warm = std::make_shared<warm_socket>(std::move(r.socket));
         slot.idle.push_back(warm);
@@ -191,27 +185,11 @@ void tcp_upstream::record_failure(std::uint32_t server, const boost::system::err
     if (error == asio::error::timed_out) {
         stats.server_timedout.add();
     }
-    const auto& cfg = pool_->servers[server];
-    std::uint64_t suppressed = 0;
-    if (failure_log_.allow(suppressed)) {
-        spdlog::warn("pool '{}': connect to server '{}' failed: {}{}", pool_->name,
-                     cfg.display_name(), error.message(),
-                     suppressed ? fmt::format(" ({} similar messages suppressed)", suppressed)
-                                : std::string());
-    }
-    if (auto until = health_.on_failure(server, runtime::clock::now())) {
-        stats_->workers[worker_].server_ejects.add();
-        spdlog::warn("pool '{}': server '{}' ejected for {} ms after {} consecutive failures",
-                     pool_->name, cfg.display_name(), pool_->server_retry_timeout.count(),
-                     pool_->server_failure_limit);
-        if (on_eject_) {
-            on_eject_(server, *until);
-        }
-    }
+    servers_.failed(server, "connect failed: " + error.message());
 }
 
 void tcp_upstream::apply_ejection(std::uint32_t server, runtime::clock::time_point until) {
-    health_.eject(server, until);
+    servers_.apply_ejection(server, until);
 }
 
 }  // namespace coproxy::upstream

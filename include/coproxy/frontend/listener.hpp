@@ -19,6 +19,7 @@ class listener : public std::enable_shared_from_this<listener> {
     void close();  // on the worker's thread; the accept loop ends
     void retarget(std::shared_ptr<pool_entry> target) { target_ = std::move(target); }
     const std::string& address() const { return address_; }
+    const std::string& target_name() const;
 
   private:
     worker_state& worker_;

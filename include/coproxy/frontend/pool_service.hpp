@@ -3,6 +3,8 @@
 // so a reload can point an open listener at a new service.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <memory>
 
 #include "coproxy/config/pool.hpp"
@@ -18,20 +20,22 @@ namespace coproxy::frontend {
 struct pool_shared {
     std::shared_ptr<const config::pool_config> config;
     std::shared_ptr<runtime::pool_stats> stats;
+    runtime::server_stats_list servers;             // in config order
     std::shared_ptr<runtime::admission_gate> gate;  // client_connections
+    int family = AF_INET;                           // of the listener's clients
 };
 
 class pool_service : public std::enable_shared_from_this<pool_service> {
   public:
-    // `family`: the address family of the listener's clients (AF_INET, AF_INET6, AF_UNIX).
-    pool_service(worker_state& worker, pool_shared shared, int family);
+    pool_service(worker_state& worker, pool_shared shared);
 
     // Starts background work (warm sockets); `on_eject` tells the other workers of an ejection.
     void start(upstream::eject_callback on_eject);
     void stop();
 
-    // A freshly accepted client: admitted into the slab and served, or refused.
-    void accept(runtime::stream_socket&& socket);
+    // A freshly accepted client of `entry` (whose current service this is): admitted into the
+    // slab and served, or refused.
+    void accept(runtime::stream_socket&& socket, const std::shared_ptr<pool_entry>& entry);
 
     void apply_ejection(std::uint32_t server, runtime::clock::time_point until);
 
@@ -48,7 +52,6 @@ class pool_service : public std::enable_shared_from_this<pool_service> {
     pool_shared shared_;
     std::shared_ptr<upstream::tcp_upstream> tcp_;
     std::unique_ptr<upstream::keyed_upstream> keyed_;
-    int family_;
 };
 
 }  // namespace coproxy::frontend

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "coproxy/runtime/admission.hpp"
 #include "coproxy/runtime/buffer_pool.hpp"
@@ -22,6 +23,7 @@
 namespace coproxy::frontend {
 
 class pool_service;
+struct pool_entry;
 
 // A keyed (Redis, memcached) session's state, owned by the client's slab entry.
 class session_state {
@@ -44,14 +46,15 @@ struct client_slot {
     runtime::buffer_lease out;  // bytes to the client (tcp relay), held only while moving
     std::optional<upstream::tcp_connection> server;  // tcp pools: the paired server connection
     runtime::clock::time_point last_active = runtime::clock::now();
-    std::shared_ptr<pool_service> service;
+    std::shared_ptr<pool_entry> entry;       // the pool; its service is the current one
+    std::shared_ptr<pool_service> service;   // the service at accept (a tcp pair keeps its server)
     std::unique_ptr<session_state> session;  // keyed pools
 };
 
 using slot_index = runtime::slab<client_slot>::index_type;
 
-// A pool as a worker knows it. Clients reach the pool's current service through it, so a reload
-// can swap the service (new servers) under connected clients.
+// A pool as a worker knows it. Keyed clients reach the pool's current service through it, so a
+// reload can swap the service (new servers) under connected clients.
 struct pool_entry {
     std::shared_ptr<pool_service> service;
     bool removed = false;
@@ -78,6 +81,8 @@ class worker_state {
     upstream::request_pool requests;
     runtime::admission_gate& process_gate;
     std::map<std::string, std::shared_ptr<pool_entry>> pools;
+    // Services replaced by a reload that still have requests in flight.
+    std::vector<std::shared_ptr<pool_service>> retiring;
     runtime::log_limiter reject_log;
 
     // Open client sessions; read by the main thread to know when a drain is complete.

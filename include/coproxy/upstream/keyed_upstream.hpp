@@ -16,16 +16,16 @@
 #include "coproxy/sharding/continuum.hpp"
 #include "coproxy/upstream/backend_protocol.hpp"
 #include "coproxy/upstream/server_connection.hpp"
-#include "coproxy/upstream/server_health.hpp"
-#include "coproxy/upstream/tcp_upstream.hpp"
+#include "coproxy/upstream/server_set.hpp"
 
 namespace coproxy::upstream {
 
 class keyed_upstream final : public connection_owner {
   public:
     keyed_upstream(runtime::executor ex, std::shared_ptr<const config::pool_config> pool,
-                   std::shared_ptr<runtime::pool_stats> stats, unsigned worker,
-                   std::shared_ptr<const backend_protocol> protocol, runtime::buffer_pool& buffers);
+                   std::shared_ptr<runtime::pool_stats> stats, runtime::server_stats_list servers,
+                   unsigned worker, std::shared_ptr<const backend_protocol> protocol,
+                   runtime::buffer_pool& buffers);
     keyed_upstream(const keyed_upstream&) = delete;
     keyed_upstream& operator=(const keyed_upstream&) = delete;
     ~keyed_upstream();
@@ -41,31 +41,24 @@ class keyed_upstream final : public connection_owner {
     void apply_ejection(std::uint32_t server, runtime::clock::time_point until);
 
     const backend_protocol& protocol() const { return *protocol_; }
-    const config::pool_config& pool() const { return *pool_; }
+    const config::pool_config& pool() const { return servers_.pool(); }
+    std::size_t load() const;  // requests queued or in flight on every connection
 
     void connection_up(std::uint32_t server) override;
     void connection_failed(std::uint32_t server, const std::string& reason) override;
 
   private:
     const sharding::continuum& ring();
-    runtime::server_metrics& server_stats(std::uint32_t server) {
-        return stats_->servers[server]->workers[worker_];
-    }
 
-    std::shared_ptr<const config::pool_config> pool_;
-    std::shared_ptr<runtime::pool_stats> stats_;
-    unsigned worker_;
+    server_set servers_;
     std::shared_ptr<const backend_protocol> protocol_;
     std::vector<std::vector<std::shared_ptr<server_connection>>> connections_;
-    server_health health_;
     std::vector<sharding::node> nodes_;
     sharding::distribution_kind distribution_;
     std::optional<sharding::continuum> ring_;
     std::uint64_t ring_generation_ = 0;
     runtime::clock::time_point ring_valid_until_{};
     std::minstd_rand random_{std::random_device{}()};
-    eject_callback on_eject_;
-    runtime::log_limiter failure_log_;
 };
 
 }  // namespace coproxy::upstream

@@ -17,6 +17,7 @@
 #include "coproxy/runtime/types.hpp"
 #include "coproxy/upstream/balancer.hpp"
 #include "coproxy/upstream/server_health.hpp"
+#include "coproxy/upstream/server_set.hpp"
 
 namespace coproxy::upstream {
 
@@ -40,12 +41,11 @@ class tcp_connection {
     std::shared_ptr<tcp_upstream> owner_;
 };
 
-using eject_callback = std::function<void(std::uint32_t server, runtime::clock::time_point until)>;
-
 class tcp_upstream : public std::enable_shared_from_this<tcp_upstream> {
   public:
     tcp_upstream(runtime::executor ex, std::shared_ptr<const config::pool_config> pool,
-                 std::shared_ptr<runtime::pool_stats> stats, unsigned worker);
+                 std::shared_ptr<runtime::pool_stats> stats, runtime::server_stats_list servers,
+                 unsigned worker);
 
     // Starts keeping warm sockets (preconnect: true); `on_eject` tells the other workers.
     void start(eject_callback on_eject);
@@ -58,8 +58,8 @@ class tcp_upstream : public std::enable_shared_from_this<tcp_upstream> {
     // An ejection decided by another worker.
     void apply_ejection(std::uint32_t server, runtime::clock::time_point until);
 
-    const config::pool_config& pool() const { return *pool_; }
-    runtime::server_metrics& server_stats(std::uint32_t server);
+    const config::pool_config& pool() const { return servers_.pool(); }
+    runtime::server_metrics& server_stats(std::uint32_t server) { return servers_.metrics(server); }
     std::size_t warm_count(std::uint32_t server) const { return warm_[server].idle.size(); }
 
   private:
@@ -83,14 +83,9 @@ class tcp_upstream : public std::enable_shared_from_this<tcp_upstream> {
     void released(std::uint32_t server);
 
     runtime::executor executor_;
-    std::shared_ptr<const config::pool_config> pool_;
-    std::shared_ptr<runtime::pool_stats> stats_;
-    unsigned worker_;
+    server_set servers_;
     balancer balancer_;
-    server_health health_;
     std::vector<warm_slot> warm_;
-    eject_callback on_eject_;
-    runtime::log_limiter failure_log_;
     bool stopped_ = false;
 };
 
