@@ -68,6 +68,32 @@ void keyed_session::abort() {
 runtime::task<void> keyed_session::run() {
     const auto idle = service().config().idle_timeout;
     co_await (read_requests() && write_replies() && idle_watch(idle));
+    if (!aborted_) {
+        co_await close_lingering();
+    }
+}
+
+// A close with unread input sends a reset, and a reset can destroy replies still on their way to
+// the client. So: FIN after the last reply, then discard what the client still sends until it
+// closes too (or 2 s pass), then close.
+runtime::task<void> keyed_session::close_lingering() {
+    boost::system::error_code ec;
+    slot_.socket.shutdown(runtime::stream_socket::shutdown_send, ec);
+    runtime::steady_timer deadline(slot_.socket.get_executor());
+    deadline.expires_after(std::chrono::seconds(2));
+    char sink[512];
+    while (!ec) {
+        auto r = co_await (slot_.socket.async_wait(runtime::stream_socket::wait_read, nothrow) ||
+                           deadline.async_wait(nothrow));
+        if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
+            break;
+        }
+        while (slot_.socket.read_some(asio::buffer(sink), ec) > 0) {
+        }
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            ec = {};
+        }
+    }
 }
 
 // Reads what the socket holds without blocking; false on EOF or error.
@@ -95,9 +121,10 @@ bool keyed_session::read_available() {
 }
 
 runtime::task<void> keyed_session::read_requests() {
-    while (!closing_) {
+    bool last_pass = false;
+    for (;;) {
         const step s = process();
-        if (s == step::stop || closing_) {
+        if (s == step::stop || aborted_) {
             break;
         }
         if (s == step::paused) {
@@ -107,12 +134,26 @@ runtime::task<void> keyed_session::read_requests() {
             }
             continue;
         }
+        if (last_pass) {
+            break;
+        }
+        if (closing_) {
+            // Draining: what the client has already sent is answered; nothing more is read.
+            last_pass = true;
+            if (!read_available()) {
+                break;
+            }
+            continue;
+        }
         if (!more_) {
             in_.release_if_empty();  // idle connections hold no buffer
             auto [ec] = co_await slot_.socket.async_wait(
                 runtime::stream_socket::wait_read,
                 asio::bind_cancellation_slot(stop_wait_.slot(), nothrow));
-            if (ec || closing_) {
+            if (closing_) {
+                continue;
+            }
+            if (ec) {
                 break;
             }
         }

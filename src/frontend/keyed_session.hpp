@@ -60,6 +60,7 @@ class keyed_session : public session_state, public upstream::reply_sink {
     runtime::task<void> read_requests();
     runtime::task<void> write_replies();
     runtime::task<void> idle_watch(std::chrono::milliseconds idle);
+    runtime::task<void> close_lingering();
     bool read_available();
 
     upstream::request_pool& requests_;

@@ -68,6 +68,17 @@ proxy::~proxy() {
     for (auto& w : workers_) {
         w->join();
     }
+    // Teardown order matters. Sockets and timers must go while their io_context lives; the
+    // io_context's destruction then destroys suspended coroutine frames, whose locals return
+    // buffers and requests to the per-worker pools, so those pools must outlive it.
+    for (auto& state : states_) {
+        state->slab.clear();
+        state->pools.clear();
+        state->retiring.clear();
+    }
+    listeners_.clear();
+    workers_.clear();
+    states_.clear();
     for (const auto& [address, state] : addresses_) {
         if (!state.unix_path.empty()) {
             ::unlink(state.unix_path.c_str());

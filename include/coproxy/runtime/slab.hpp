@@ -78,6 +78,15 @@ class slab {
     std::size_t capacity() const { return capacity_; }
     bool full() const { return size_ == capacity_; }
 
+    // Releases every live entry (teardown).
+    void clear() {
+        for (index_type i = 0; i < high_water_; ++i) {
+            if (storage_[i].live) {
+                release(i);
+            }
+        }
+    }
+
     template <class F>
     void for_each(F&& f) {
         for (index_type i = 0; i < high_water_; ++i) {

@@ -2,6 +2,7 @@
 ports of 127.0.0.1, each stopped by pid when the test is done (also when it fails)."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -12,9 +13,16 @@ COPROXY = os.environ.get("COPROXY_BINARY", "build/src/coproxy")
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nobody uses now, below the kernel's ephemeral range (32768+), so an outgoing
+    connection cannot take it between this check and the bind of the process it is meant for."""
+    while True:
+        port = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
 
 
 def wait_for_port(port, timeout=10.0):
@@ -86,13 +94,22 @@ class Cluster:
         p.port = port
         return p
 
-    def coproxy(self, yaml, *flags):
+    def coproxy(self, yaml, *flags, admin=False):
+        """Starts coproxy on `yaml`; with admin=True it gets an admin endpoint (p.admin) and a
+        stats port (p.stats_port) on free ports."""
         conf = self.path("coproxy.yml")
         with open(conf, "w") as f:
             f.write(yaml)
-        argv = [COPROXY, "-c", conf, "-v", "6", "--admin-addr", "", "-s", "0",
-                "--drain-delay", "0", *flags]
+        admin_port, stats_port = (free_port(), free_port()) if admin else (None, 0)
+        admin_addr = f"127.0.0.1:{admin_port}" if admin else ""
+        argv = [COPROXY, "-c", conf, "-v", "6", "--admin-addr", admin_addr, "-s",
+                str(stats_port), "-a", "127.0.0.1", *flags]
+        if "--drain-delay" not in flags:
+            argv += ["--drain-delay", "0"]
         p = Process(argv, self.path("coproxy.log"))
+        p.conf = conf
+        p.admin = f"http://127.0.0.1:{admin_port}" if admin else None
+        p.stats_port = stats_port
         self.processes.append(p)
         deadline = time.time() + 10
         while " started: " not in p.log():
