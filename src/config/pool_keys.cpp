@@ -74,6 +74,20 @@ problems set_bool(pool_draft& d, const YAML::Node& node) {
 }
 
 template <auto Member, long long Min, long long Max>
+problems set_bytes(pool_draft& d, const YAML::Node& node) {
+    auto v = to_integer(node);
+    if (!v) {
+        return fail("expected a number of bytes, got " + kind_name(node));
+    }
+    if (*v < Min || *v > Max) {
+        return fail("must be between " + std::to_string(Min) + " and " + std::to_string(Max) +
+                    " bytes, got " + std::to_string(*v));
+    }
+    d.cfg.*Member = static_cast<std::uint64_t>(*v);
+    return {};
+}
+
+template <auto Member, long long Min, long long Max>
 problems set_int(pool_draft& d, const YAML::Node& node) {
     auto v = to_integer(node);
     if (!v) {
@@ -298,6 +312,18 @@ const pool_key keys[] = {
     {{"idle_timeout", "ms", "0 (never)",
       "Close a client connection (tcp: a client/server pair) idle this long.", false},
      set_millis<&C::idle_timeout, 0, day_ms>},
+    {{"max_request_bytes", "bytes", "redis 536870912, memcache 67108864",
+      "Largest request a client may send (Redis's proto-max-bulk-len applies per argument); "
+      "a larger one is refused with the protocol's error and the connection closed.", false},
+     set_bytes<&C::max_request_bytes, 1024, 4LL * 1024 * 1024 * 1024>},
+    {{"client_output_limit", "bytes", "67108864",
+      "Replies waiting to be written to one client; a client that sends but never reads is cut "
+      "off at this limit (Redis's client-output-buffer-limit).", false},
+     set_bytes<&C::client_output_limit, 1024, 64LL * 1024 * 1024 * 1024>},
+    {{"server_max_inflight", "int", "1024",
+      "Requests written to one server connection and not yet answered; more wait their turn.",
+      false},
+     set_int<&C::server_max_inflight, 1, 1'000'000>},
 };
 // clang-format on
 

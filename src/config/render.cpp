@@ -38,6 +38,11 @@ void emit_pool(YAML::Emitter& out, const pool_config& p, secrets s) {
     out << YAML::Key << "server_failure_limit" << YAML::Value << p.server_failure_limit;
     out << YAML::Key << "server_retry_timeout" << YAML::Value << p.server_retry_timeout.count();
     out << YAML::Key << "reuseport" << YAML::Value << p.reuseport;
+    if (p.protocol != protocol_kind::tcp) {
+        out << YAML::Key << "max_request_bytes" << YAML::Value << p.effective_max_request_bytes();
+        out << YAML::Key << "client_output_limit" << YAML::Value << p.client_output_limit;
+        out << YAML::Key << "server_max_inflight" << YAML::Value << p.server_max_inflight;
+    }
     if (p.protocol == protocol_kind::redis) {
         if (!p.redis_auth.empty()) {
             out << YAML::Key << "redis_auth" << YAML::Value

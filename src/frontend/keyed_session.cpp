@@ -1,6 +1,8 @@
 // The reader and writer every keyed session runs; see keyed_session.hpp.
 #include "frontend/keyed_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/write.hpp>
@@ -20,6 +22,7 @@ keyed_session::keyed_session(client_slot& slot, worker_state& worker)
     : slot_(slot),
       in_(worker.buffers),
       requests_(worker.requests),
+      affinity_(worker.sessions_started++),  // spreads clients over server_connections
       writer_wake_(worker.worker.get_executor()),
       room_(worker.worker.get_executor()),
       idle_timer_(worker.worker.get_executor()) {}
@@ -44,6 +47,15 @@ void keyed_session::reply_local(std::string_view bytes) {
 }
 
 void keyed_session::on_reply(upstream::request& r) {
+    queued_reply_bytes_ += r.reply.size();
+    if (queued_reply_bytes_ > service().config().client_output_limit && !aborted_) {
+        // A client that sends and never reads: cut it off rather than buffer without end.
+        metrics().client_output_overflows.add();
+        spdlog::warn("pool '{}': client cut off: {} bytes of replies waiting (client_output_limit)",
+                     service().config().name, queued_reply_bytes_);
+        abort();
+        return;
+    }
     if (!pending_.empty() && pending_.front().get() == &r) {
         writer_wake_.notify();
     }
@@ -134,6 +146,12 @@ runtime::task<void> keyed_session::read_requests() {
             }
             continue;
         }
+        if (in_.size() > service().config().effective_max_request_bytes()) {
+            metrics().protocol_errors.add();
+            reply_local(too_large_reply());
+            stop_reading();
+            break;
+        }
         if (last_pass) {
             break;
         }
@@ -194,6 +212,7 @@ runtime::task<void> keyed_session::write_replies() {
             const auto now = runtime::clock::now();
             for (std::size_t i = 0; i < count; ++i) {
                 metrics().latency.observe(now - pending_[i]->created);
+                queued_reply_bytes_ -= pending_[i]->reply.size();
             }
             const bool was_full = too_many_pending();
             pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(count));

@@ -34,6 +34,8 @@ class keyed_session : public session_state, public upstream::reply_sink {
     // Parses what the buffer holds and dispatches each request; returns need_more when the buffer
     // is exhausted, paused when too many requests are pending, stop after QUIT or a fatal error.
     virtual step process() = 0;
+    // The protocol's answer to a request beyond max_request_bytes (the connection then closes).
+    virtual std::string_view too_large_reply() const = 0;
 
     // A new request at the tail of the pending queue, its reply routed back here.
     upstream::request_ptr add_request();
@@ -47,6 +49,10 @@ class keyed_session : public session_state, public upstream::reply_sink {
     // The pool's current service: after a reload, new requests go to the new server set.
     pool_service& service() { return *slot_.entry->service; }
     upstream::keyed_upstream& upstream() { return *service().keyed(); }
+    // Sends a request to a server, on this client's own connection to it.
+    void submit(std::uint32_t server, upstream::request_ptr r) {
+        upstream().submit(server, std::move(r), affinity_);
+    }
     runtime::pool_metrics& metrics() { return service().metrics(); }
 
     client_slot& slot_;
@@ -64,8 +70,10 @@ class keyed_session : public session_state, public upstream::reply_sink {
     bool read_available();
 
     upstream::request_pool& requests_;
+    std::uint32_t affinity_;
     std::deque<upstream::request_ptr> pending_;
     std::vector<asio::const_buffer> gather_;
+    std::uint64_t queued_reply_bytes_ = 0;  // done, not yet written: bounded by client_output_limit
     runtime::event writer_wake_;
     runtime::event room_;
     runtime::steady_timer idle_timer_;

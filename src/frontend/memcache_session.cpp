@@ -15,14 +15,18 @@ namespace {
 namespace mc = protocol::memcache;
 
 // memcached caps values with -I (1 MiB by default); coproxy leaves that decision to the servers and
-// only bounds what it buffers for one request.
-constexpr mc::request_limits request_limits{
-    .max_line = 2048, .max_retrieval_line = 1024 * 1024, .max_value = 64 * 1024 * 1024};
+// only bounds what it buffers for one request (max_request_bytes).
+mc::request_limits request_limits(std::uint64_t max_request_bytes) {
+    return {.max_line = 2048,
+            .max_retrieval_line = 1024 * 1024,
+            .max_value = static_cast<std::size_t>(max_request_bytes)};
+}
 
 class memcache_session final : public keyed_session {
   public:
     memcache_session(client_slot& slot, worker_state& worker)
-        : keyed_session(slot, worker), parser_(request_limits) {}
+        : keyed_session(slot, worker),
+          parser_(request_limits(service().config().effective_max_request_bytes())) {}
 
     void on_reply(upstream::request& r) override {
         // A quiet request's reply is dropped when the client's noreply/q mode hides it: classic
@@ -36,6 +40,10 @@ class memcache_session final : public keyed_session {
     }
 
   protected:
+    std::string_view too_large_reply() const override {
+        return "SERVER_ERROR object too large for cache\r\n";  // memcached's words
+    }
+
     step process() override {
         while (!too_many_pending()) {
             if (in_.empty()) {
@@ -121,7 +129,7 @@ class memcache_session final : public keyed_session {
                       true);
             return;
         }
-        upstream().submit(*server, std::move(r));
+        submit(*server, std::move(r));
     }
 
     void get_many(const mc::request& req) {
@@ -130,14 +138,14 @@ class memcache_session final : public keyed_session {
         auto& up = upstream();
         const auto result = memcache_fanout::split_retrieval(
             *parent, req, [&up](std::string_view key) { return up.route(key); },
-            [&up](std::uint32_t server, upstream::request_ptr part) {
-                up.submit(server, std::move(part));
+            [this](std::uint32_t server, upstream::request_ptr part) {
+                submit(server, std::move(part));
             },
             service().worker().requests, up.protocol());
         switch (result.what) {
             case memcache_fanout::outcome::single:
                 parent->payload.assign(req.raw);
-                up.submit(result.server, std::move(parent));
+                submit(result.server, std::move(parent));
                 break;
             case memcache_fanout::outcome::unroutable:
                 metrics().forward_error.add();
@@ -167,8 +175,8 @@ class memcache_session final : public keyed_session {
         auto& up = upstream();
         memcache_fanout::broadcast(
             *parent, payload, req.cmd, servers,
-            [&up](std::uint32_t server, upstream::request_ptr part) {
-                up.submit(server, std::move(part));
+            [this](std::uint32_t server, upstream::request_ptr part) {
+                submit(server, std::move(part));
             },
             service().worker().requests, up.protocol());
     }

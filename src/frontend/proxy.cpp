@@ -1,6 +1,7 @@
 // Start-up, per-worker pool wiring and shutdown of the worker set; reload is in proxy_reload.cpp.
 #include "coproxy/frontend/proxy.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -190,6 +191,11 @@ void proxy::sweep_retiring(worker_state& state) {
                                       return true;
                                   }),
                    retiring.end());
+    // glibc keeps freed heap memory for reuse; after a burst (many clients, large values) give it
+    // back to the system, from one worker, every 10 s.
+    if (state.worker.id() == 0 && ++state.ticks % 10 == 0) {
+        ::malloc_trim(0);
+    }
     auto timer = std::make_shared<runtime::steady_timer>(state.worker.get_executor(), 1s);
     timer->async_wait([this, &state, timer](const boost::system::error_code& ec) {
         if (!ec && !state.stopping) {

@@ -44,9 +44,7 @@ class redis_session final : public keyed_session {
     redis_session(client_slot& slot, worker_state& worker) : keyed_session(slot, worker) {
         password_ = service().config().redis_auth;
         authenticated_ = password_.empty();
-        if (!authenticated_) {
-            parser_.set_limits(resp::limits{.unauthenticated = true});  // Redis's pre-AUTH caps
-        }
+        parser_.set_limits(limits(!authenticated_));
     }
 
   protected:
@@ -77,7 +75,19 @@ class redis_session final : public keyed_session {
         return step::paused;
     }
 
+    std::string_view too_large_reply() const override {
+        return "-ERR Protocol error: request larger than max_request_bytes\r\n";
+    }
+
   private:
+    resp::limits limits(bool unauthenticated) {
+        resp::limits l;
+        l.max_bulk_len = std::min<std::uint64_t>(l.max_bulk_len,
+                                                 service().config().effective_max_request_bytes());
+        l.unauthenticated = unauthenticated;  // Redis's pre-AUTH caps
+        return l;
+    }
+
     void dispatch(std::span<const char> raw) {
         argv_.clear();
         for (std::size_t i = 0; i < parser_.argc(); ++i) {
@@ -133,7 +143,7 @@ class redis_session final : public keyed_session {
             return;
         }
         copy_payload(*r, raw);
-        upstream().submit(*server, std::move(r));
+        submit(*server, std::move(r));
     }
 
     void forward_multi(const redis::command_info& info, std::span<const char> raw) {
@@ -141,14 +151,14 @@ class redis_session final : public keyed_session {
         auto& up = upstream();
         const auto result = redis_split::split(
             *parent, info, argv_, [&up](std::string_view key) { return up.route(key); },
-            [&up](std::uint32_t server, upstream::request_ptr part) {
-                up.submit(server, std::move(part));
+            [this](std::uint32_t server, upstream::request_ptr part) {
+                submit(server, std::move(part));
             },
             service().worker().requests, up.protocol());
         switch (result.what) {
             case redis_split::outcome::single:
                 copy_payload(*parent, raw);
-                up.submit(result.server, std::move(parent));
+                submit(result.server, std::move(parent));
                 break;
             case redis_split::outcome::unroutable:
                 metrics().forward_error.add();
@@ -199,7 +209,7 @@ class redis_session final : public keyed_session {
         const bool password_ok = constant_time_equal(argv_.back(), password_);
         if (user_ok && password_ok) {
             authenticated_ = true;
-            parser_.set_limits(resp::limits{});
+            parser_.set_limits(limits(false));
             reply_local("+OK\r\n");
         } else {
             reply_local("-WRONGPASS invalid username-password pair or user is disabled.\r\n");

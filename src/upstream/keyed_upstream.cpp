@@ -38,8 +38,10 @@ keyed_upstream::keyed_upstream(runtime::executor ex,
         connections_.emplace_back();
         for (int c = 0; c < cfg.server_connections; ++c) {
             connections_[s].push_back(std::make_shared<server_connection>(
-                ex, connection_settings{servers_.pool_ptr(), protocol_, s}, servers_.metrics(s),
-                buffers, *this));
+                ex,
+                connection_settings{servers_.pool_ptr(), protocol_, s,
+                                    static_cast<std::size_t>(cfg.server_max_inflight)},
+                servers_.metrics(s), buffers, *this));
         }
     }
 }
@@ -97,19 +99,20 @@ std::optional<std::uint32_t> keyed_upstream::route(std::string_view key) {
     return continuum.pick(sharding::dispatch_hash(pool().hash, hashed));
 }
 
-void keyed_upstream::submit(std::uint32_t server, request_ptr r) {
-    // The least loaded connection that is not backing off; a backing-off one answers at once.
+void keyed_upstream::submit(std::uint32_t server, request_ptr r, std::uint32_t client) {
     auto& candidates = connections_[server];
-    server_connection* best = nullptr;
-    for (auto& c : candidates) {
-        if (c->backing_off()) {
-            continue;
-        }
-        if (best == nullptr || c->load() < best->load()) {
-            best = c.get();
+    auto* chosen = candidates[client % candidates.size()].get();
+    // A connection backing off has failed everything it carried, so nothing of this client's can
+    // be overtaken: another live connection may take the request instead of failing it.
+    if (chosen->backing_off()) {
+        for (auto& c : candidates) {
+            if (!c->backing_off()) {
+                chosen = c.get();
+                break;
+            }
         }
     }
-    (best != nullptr ? *best : *candidates.front()).submit(std::move(r));
+    chosen->submit(std::move(r));
 }
 
 void keyed_upstream::connection_up(std::uint32_t server) {

@@ -80,6 +80,17 @@ struct pool_config {
     bool tcpkeepalive = false;
     bool reuseport = false;
     millis idle_timeout{0};  // coproxy: close a client (tcp: a pair) idle this long; 0 = never
+    // coproxy's memory bounds (keyed pools); 0 in the file means the protocol's default.
+    std::uint64_t max_request_bytes = 0;  // one request; redis: 512 MiB, memcache: 64 MiB
+    std::uint64_t client_output_limit = 64 * 1024 * 1024;  // replies queued for one client
+    int server_max_inflight = 1024;  // requests written to one server connection, unanswered
+
+    std::uint64_t effective_max_request_bytes() const {
+        if (max_request_bytes != 0) {
+            return max_request_bytes;
+        }
+        return protocol == protocol_kind::redis ? 512ULL * 1024 * 1024 : 64ULL * 1024 * 1024;
+    }
     std::vector<server_config> servers;
 
     bool has_timeout() const { return timeout.has_value(); }

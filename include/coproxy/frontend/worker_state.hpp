@@ -87,7 +87,9 @@ class worker_state {
 
     // Open client sessions; read by the main thread to know when a drain is complete.
     std::atomic<std::int64_t> sessions{0};
-    bool stopping = false;  // listeners closed; new accepts are refused
+    bool stopping = false;    // listeners closed; new accepts are refused
+    std::uint64_t ticks = 0;  // housekeeping seconds
+    std::uint32_t sessions_started = 0;
 };
 
 }  // namespace coproxy::frontend

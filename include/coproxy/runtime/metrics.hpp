@@ -77,6 +77,8 @@ class histogram {
             "Client connections closed on an error")                                              \
     COUNTER(client_idle_timeouts, "client_idle_timeouts_total", "",                               \
             "Client connections closed by idle_timeout")                                          \
+    COUNTER(client_output_overflows, "client_output_limit_closes_total", "",                      \
+            "Clients cut off for letting replies pile up past client_output_limit")               \
     COUNTER(client_bytes_in, "client_received_bytes_total", "", "Bytes received from clients")     \
     COUNTER(client_bytes_out, "client_sent_bytes_total", "", "Bytes sent to clients")              \
     COUNTER(requests, "requests_total", "", "Requests received from clients")                     \

@@ -37,7 +37,10 @@ class keyed_upstream final : public connection_owner {
 
     // The server holding `key`, or nullopt when every server is ejected.
     std::optional<std::uint32_t> route(std::string_view key);
-    void submit(std::uint32_t server, request_ptr r);
+    // Sends `r` on one of the server's connections. A client's requests to one server always take
+    // the same connection (chosen by `client`), so the server runs them in the order they were
+    // sent: a pipelined SET then GET of one key must not race on two connections.
+    void submit(std::uint32_t server, request_ptr r, std::uint32_t client);
     void apply_ejection(std::uint32_t server, runtime::clock::time_point until);
 
     const backend_protocol& protocol() const { return *protocol_; }

@@ -103,11 +103,11 @@ class request_ptr {
 
 class request_pool {
   public:
-    // Strings above this capacity are freed when their request is recycled, so one large value
-    // does not pin memory in the free list.
-    static constexpr std::size_t keep_capacity = 16 * 1024;
+    // Strings above this capacity are freed when their request is recycled, and at most
+    // max_cached requests are kept: after a burst a worker holds at most ~4 MiB here.
+    static constexpr std::size_t keep_capacity = 2 * 1024;
 
-    explicit request_pool(std::size_t max_cached = 4096) : max_cached_(max_cached) {}
+    explicit request_pool(std::size_t max_cached = 1024) : max_cached_(max_cached) {}
     request_pool(const request_pool&) = delete;
     request_pool& operator=(const request_pool&) = delete;
     ~request_pool() {
