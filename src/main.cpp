@@ -1,5 +1,6 @@
 // coproxy's entry point: flags, config, logging, process set-up, then the control loop that
 // turns signals into shutdown, log reopening and level changes while the workers serve.
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,11 +54,8 @@ std::uint64_t required_fds(const config::config& cfg, const config::process_opti
 }
 
 runtime::task<void> handle_signals(asio::io_context& control, frontend::proxy& proxy,
-                                   reloader& reload, const config::process_options& options) {
-    asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
-    signals.add(SIGUSR1);
-    signals.add(SIGTTIN);
-    signals.add(SIGTTOU);
+                                   reloader& reload, const config::process_options& options,
+                                   asio::signal_set& signals) {
     bool stopping = false;
     for (;;) {
         auto [ec, signal] = co_await signals.async_wait(nothrow);
@@ -188,6 +186,18 @@ int main(int argc, char** argv) {
     if (auto error = runtime::init_logging(options); !error.empty()) {
         spdlog::error("{}; logging to stderr", error);
     }
+    for (const auto& warning : parsed.warnings) {
+        spdlog::warn("{}", warning);
+    }
+    // The control loop handles these signals; until it listens they wait, blocked (as PID 1 in a
+    // container, an unhandled SIGTERM would otherwise be ignored). Workers inherit the mask and
+    // never see them.
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGTTIN, SIGTTOU}) {
+        sigaddset(&handled, s);
+    }
+    ::pthread_sigmask(SIG_BLOCK, &handled, nullptr);
     std::optional<runtime::pid_file> pid;
     if (!options.pid_file.empty()) {
         pid.emplace(options.pid_file);
@@ -240,7 +250,13 @@ int main(int argc, char** argv) {
                      config::to_string(pool.protocol), pool.listen.to_string(),
                      pool.servers.size());
     }
-    asio::co_spawn(control, handle_signals(control, proxy, reload, options), asio::detached);
+    asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+    for (int s : {SIGUSR1, SIGTTIN, SIGTTOU}) {
+        signals.add(s);
+    }
+    ::pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);  // a signal that came early arrives now
+    asio::co_spawn(control, handle_signals(control, proxy, reload, options, signals),
+                   asio::detached);
     if (options.watch_config) {
         asio::co_spawn(control, watch_config(control, reload), asio::detached);
     }

@@ -229,9 +229,27 @@ options_result parse_options(int argc, const char* const* argv, const env_lookup
             desc.add_options()(flag_spec(row).c_str(), po::value<std::string>());
         }
     }
+    // "--admin-addr=" means an empty value, which program_options refuses to see after '=': pass it
+    // as "--admin-addr" "" instead.
+    std::vector<std::string> args(argv, argv + argc);
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        if (args[i].size() > 3 && args[i].rfind("--", 0) == 0 && args[i].back() == '=' &&
+            args[i].find('=') == args[i].size() - 1) {
+            args[i].pop_back();
+            args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::string());
+            ++i;
+        }
+    }
+    std::vector<const char*> pointers;
+    for (const auto& a : args) {
+        pointers.push_back(a.c_str());
+    }
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::store(po::command_line_parser(static_cast<int>(pointers.size()), pointers.data())
+                      .options(desc)
+                      .run(),
+                  vm);
     } catch (const po::error& e) {
         result.errors.push_back(e.what());
         return result;
@@ -250,6 +268,15 @@ options_result parse_options(int argc, const char* const* argv, const env_lookup
                 result.errors.push_back("option '--" + name + "': " + error);
             }
         } else if (auto value = env(env_name(row.info.name))) {
+            // Kubernetes injects <SERVICE>_PORT=tcp://10.0.0.1:22222 for every Service in the
+            // namespace; a Service named coproxy-stats yields COPROXY_STATS_PORT.
+            if (value->rfind("tcp://", 0) == 0 || value->rfind("udp://", 0) == 0 ||
+                value->rfind("sctp://", 0) == 0) {
+                result.warnings.push_back(
+                    "ignoring environment " + env_name(row.info.name) + "='" + *value +
+                    "': a Kubernetes service link, not a setting (set enableServiceLinks: false)");
+                continue;
+            }
             error = assign(row, result.options, *value);
             result.sources[i] = option_source::environment;
             if (!error.empty()) {

@@ -118,6 +118,25 @@ TEST(Options, BadValuesNameTheirSource) {
               "500ms or 2m, got 'soon'");
 }
 
+TEST(Options, EmptyValueAfterEquals) {
+    auto r = parse({"--admin-addr=", "--output=", "--threads=2"});
+    ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+    EXPECT_EQ(r.options.admin_addr, "");
+    EXPECT_EQ(r.options.output, "");
+    EXPECT_EQ(r.options.threads, 2);
+}
+
+// A Service named coproxy-stats makes Kubernetes set COPROXY_STATS_PORT=tcp://...: not ours.
+TEST(Options, KubernetesServiceLinksAreIgnored) {
+    fake_env env{{{"COPROXY_STATS_PORT", "tcp://10.0.0.7:22222"}, {"COPROXY_THREADS", "3"}}};
+    auto r = parse({}, env);
+    ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+    EXPECT_EQ(r.options.stats_port, 22222);
+    EXPECT_EQ(r.options.threads, 3);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_NE(r.warnings[0].find("COPROXY_STATS_PORT"), std::string::npos);
+}
+
 TEST(Options, UnknownFlagIsAnError) {
     auto r = parse({"--frobnicate"});
     ASSERT_EQ(r.errors.size(), 1u);

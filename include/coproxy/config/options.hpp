@@ -62,6 +62,7 @@ struct options_result {
     process_options options;
     std::vector<option_source> sources;  // parallel to option_table()
     std::vector<std::string> errors;
+    std::vector<std::string> warnings;  // ignored environment values, to be logged
 };
 
 using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
