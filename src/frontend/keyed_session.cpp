@@ -22,6 +22,7 @@ keyed_session::keyed_session(client_slot& slot, worker_state& worker)
     : slot_(slot),
       in_(worker.buffers),
       requests_(worker.requests),
+      flushes_(worker.flushes),
       affinity_(worker.sessions_started++),  // spreads clients over server_connections
       writer_wake_(worker.worker.get_executor()),
       room_(worker.worker.get_executor()),
@@ -57,7 +58,7 @@ void keyed_session::on_reply(upstream::request& r) {
         return;
     }
     if (!pending_.empty() && pending_.front().get() == &r) {
-        writer_wake_.notify();
+        flushes_.add(*this);  // written with whatever else is ready this round
     }
 }
 
@@ -184,46 +185,96 @@ runtime::task<void> keyed_session::read_requests() {
     writer_wake_.notify();
 }
 
-runtime::task<void> keyed_session::write_replies() {
-    for (;;) {
+// Writes the completed replies at the head of the queue, in order, with one non-blocking gather
+// write; when the socket takes less, the writer coroutine waits until it is writable.
+void keyed_session::flush() {
+    if (write_blocked_ || aborted_) {
+        return;
+    }
+    while (!pending_.empty() && pending_.front()->done) {
         gather_.clear();
-        std::size_t count = 0;
         std::size_t bytes = 0;
+        std::size_t count = 0;
         for (const auto& r : pending_) {
-            if (!r->done || count >= max_batch_replies || bytes >= max_batch_bytes) {
+            if (!r->done || gather_.size() >= max_batch_replies || bytes >= max_batch_bytes) {
                 break;
             }
             if (!r->quiet) {
-                gather_.push_back(asio::buffer(r->reply));
-                bytes += r->reply.size();
+                std::string_view reply = r->reply;
+                if (count == 0) {
+                    reply.remove_prefix(head_written_);
+                }
+                gather_.push_back(asio::buffer(reply));
+                bytes += reply.size();
             }
             ++count;
         }
-        if (count > 0) {
-            if (!gather_.empty()) {
-                auto [ec, n] = co_await asio::async_write(slot_.socket, gather_, nothrow);
-                if (ec) {
-                    abort();  // the client is gone: stop the reader too
-                    break;
-                }
-                metrics().client_bytes_out.add(n);
+        std::size_t n = 0;
+        if (!gather_.empty()) {
+            boost::system::error_code ec;
+            n = slot_.socket.write_some(gather_, ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                n = 0;
+            } else if (ec) {
+                abort();  // the client is gone: stop the reader too
+                return;
             }
-            metrics().responses.add(count);
-            const auto now = runtime::clock::now();
-            for (std::size_t i = 0; i < count; ++i) {
-                metrics().latency.observe(now - pending_[i]->created);
-                queued_reply_bytes_ -= pending_[i]->reply.size();
-            }
-            const bool was_full = too_many_pending();
-            pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(count));
-            if (was_full && !too_many_pending()) {
-                room_.notify();
-            }
-            slot_.last_active = now;
-            continue;
         }
+        metrics().client_bytes_out.add(n);
+        written(n);
+        if (n < bytes) {
+            write_blocked_ = true;
+            writer_wake_.notify();
+            return;
+        }
+    }
+    if (reader_done_ && pending_.empty()) {
+        writer_wake_.notify();  // nothing left to write: let the session end
+    }
+}
+
+// Pops the replies written in full; quiet ones (nothing to write) go when reached. A reader paused
+// on a full queue resumes as soon as there is room, even when the write then blocks.
+void keyed_session::written(std::size_t n) {
+    const bool was_full = too_many_pending();
+    const auto now = runtime::clock::now();
+    while (!pending_.empty() && pending_.front()->done) {
+        auto& r = *pending_.front();
+        const std::size_t rest = r.quiet ? 0 : r.reply.size() - head_written_;
+        if (n < rest) {
+            head_written_ += n;
+            break;
+        }
+        n -= rest;
+        head_written_ = 0;
+        metrics().responses.add();
+        metrics().latency.observe(now - r.created);
+        queued_reply_bytes_ -= r.reply.size();
+        pending_.pop_front();
+    }
+    if (was_full && !too_many_pending()) {
+        room_.notify();
+    }
+    slot_.last_active = now;
+}
+
+// Only needed when the client's socket pushes back, and to end the session once the reader has
+// stopped and every reply is out.
+runtime::task<void> keyed_session::write_replies() {
+    for (;;) {
+        flush();
         if (aborted_ || (reader_done_ && pending_.empty())) {
             break;
+        }
+        if (write_blocked_) {
+            auto [ec] =
+                co_await slot_.socket.async_wait(runtime::stream_socket::wait_write, nothrow);
+            if (ec) {
+                abort();
+                break;
+            }
+            write_blocked_ = false;
+            continue;
         }
         auto [ec] = co_await writer_wake_.async_wait(nothrow);
         if (ec) {

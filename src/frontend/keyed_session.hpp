@@ -12,13 +12,16 @@
 #include "coproxy/frontend/pool_service.hpp"
 #include "coproxy/frontend/worker_state.hpp"
 #include "coproxy/runtime/event.hpp"
+#include "coproxy/runtime/flush_queue.hpp"
 #include "coproxy/runtime/io_buffer.hpp"
 #include "coproxy/upstream/keyed_upstream.hpp"
 #include "coproxy/upstream/request.hpp"
 
 namespace coproxy::frontend {
 
-class keyed_session : public session_state, public upstream::reply_sink {
+class keyed_session : public session_state,
+                      public upstream::reply_sink,
+                      public runtime::flushable {
   public:
     keyed_session(client_slot& slot, worker_state& worker);
     ~keyed_session() override;
@@ -27,6 +30,7 @@ class keyed_session : public session_state, public upstream::reply_sink {
     void drain() override;
     void abort() override;
     void on_reply(upstream::request& r) override;
+    void flush() override;
 
   protected:
     enum class step : std::uint8_t { need_more, paused, stop };
@@ -68,11 +72,15 @@ class keyed_session : public session_state, public upstream::reply_sink {
     runtime::task<void> idle_watch(std::chrono::milliseconds idle);
     runtime::task<void> close_lingering();
     bool read_available();
+    void written(std::size_t bytes);
 
     upstream::request_pool& requests_;
+    runtime::flush_queue& flushes_;
     std::uint32_t affinity_;
     std::deque<upstream::request_ptr> pending_;
     std::vector<asio::const_buffer> gather_;
+    std::size_t head_written_ = 0;  // bytes of the first pending reply already written
+    bool write_blocked_ = false;    // the socket took less than offered: wait until writable
     std::uint64_t queued_reply_bytes_ = 0;  // done, not yet written: bounded by client_output_limit
     runtime::event writer_wake_;
     runtime::event room_;

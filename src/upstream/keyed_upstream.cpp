@@ -28,7 +28,7 @@ keyed_upstream::keyed_upstream(runtime::executor ex,
                                std::shared_ptr<runtime::pool_stats> stats,
                                runtime::server_stats_list servers, unsigned worker,
                                std::shared_ptr<const backend_protocol> protocol,
-                               runtime::buffer_pool& buffers)
+                               runtime::buffer_pool& buffers, runtime::flush_queue& flushes)
     : servers_(std::move(pool), std::move(stats), std::move(servers), worker),
       protocol_(std::move(protocol)),
       distribution_(to_sharding(servers_.pool().distribution)) {
@@ -41,7 +41,7 @@ keyed_upstream::keyed_upstream(runtime::executor ex,
                 ex,
                 connection_settings{servers_.pool_ptr(), protocol_, s,
                                     static_cast<std::size_t>(cfg.server_max_inflight)},
-                servers_.metrics(s), buffers, *this));
+                servers_.metrics(s), buffers, flushes, *this));
         }
     }
 }

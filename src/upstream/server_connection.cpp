@@ -19,7 +19,7 @@ using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::size_t max_batch_requests = 128;
+constexpr std::size_t max_batch_requests = 64;  // Asio gathers at most 64 buffers per write
 constexpr std::size_t max_batch_bytes = 256 * 1024;
 constexpr std::size_t read_size = 16 * 1024;
 constexpr auto max_backoff = 2s;
@@ -38,7 +38,8 @@ void log_escape(std::exception_ptr e) {
 
 server_connection::server_connection(runtime::executor ex, connection_settings settings,
                                      runtime::server_metrics& metrics,
-                                     runtime::buffer_pool& buffers, connection_owner& owner)
+                                     runtime::buffer_pool& buffers, runtime::flush_queue& flushes,
+                                     connection_owner& owner)
     : executor_(ex),
       settings_(std::move(settings)),
       metrics_(metrics),
@@ -46,6 +47,7 @@ server_connection::server_connection(runtime::executor ex, connection_settings s
       socket_(ex),
       reader_(settings_.protocol->make_reader()),
       in_(buffers),
+      flushes_(flushes),
       wake_writer_(ex),
       wake_watch_(ex),
       deadline_(ex),
@@ -74,7 +76,7 @@ void server_connection::submit(request_ptr r) {
     if (state_ == state::idle) {
         connect();
     } else if (state_ == state::ready) {
-        wake_writer_.notify();
+        flushes_.add(*this);
     }
 }
 
@@ -130,10 +132,13 @@ runtime::task<void> server_connection::run() {
     }
     state_ = state::ready;
     metrics_.server_connections.add();
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);  // flush() writes without waiting
     backoff_ = 100ms;
     if (owner_ != nullptr) {
         owner_->connection_up(settings_.server);
     }
+    flushes_.add(*this);  // what queued up while connecting
     co_await (write_loop() || read_loop() || watch_timeouts());
 }
 
@@ -193,50 +198,97 @@ runtime::task<bool> server_connection::handshake() {
     co_return true;
 }
 
-runtime::task<void> server_connection::write_loop() {
-    for (;;) {
-        if (to_send_.empty() || sent_.size() >= settings_.max_in_flight) {
-            auto [ec] = co_await wake_writer_.async_wait(nothrow);
-            if (ec || state_ != state::ready) {
-                co_return;
-            }
+void server_connection::flush() {
+    if (state_ != state::ready || write_blocked_) {
+        return;
+    }
+    while (!to_send_.empty() && sent_.size() < settings_.max_in_flight) {
+        // A request whose client left before any of it was written never happened.
+        if (head_written_ == 0 && to_send_.front()->sink == nullptr) {
+            metrics_.queued.sub();
+            metrics_.queued_bytes.sub(static_cast<std::int64_t>(to_send_.front()->payload.size()));
+            to_send_.pop_front();
             continue;
         }
         gather_.clear();
         std::size_t bytes = 0;
-        const bool was_idle = sent_.empty();
-        const auto now = runtime::clock::now();
-        while (!to_send_.empty() && sent_.size() < settings_.max_in_flight &&
-               gather_.size() < max_batch_requests && bytes < max_batch_bytes) {
-            request_ptr r = std::move(to_send_.front());
-            to_send_.pop_front();
-            metrics_.queued.sub();
-            metrics_.queued_bytes.sub(static_cast<std::int64_t>(r->payload.size()));
-            if (r->sink == nullptr) {
-                continue;  // its client left before it was sent: it never happened
+        for (std::size_t i = 0; i < to_send_.size() && gather_.size() < max_batch_requests &&
+                                bytes < max_batch_bytes &&
+                                sent_.size() + gather_.size() < settings_.max_in_flight;
+             ++i) {
+            std::string_view payload = to_send_[i]->payload;
+            if (i == 0) {
+                payload.remove_prefix(head_written_);
             }
-            r->sent = now;
-            gather_.push_back(asio::buffer(r->payload));
-            bytes += r->payload.size();
-            sent_.push_back(std::move(r));
+            gather_.push_back(asio::buffer(payload));
+            bytes += payload.size();
         }
-        if (gather_.empty()) {
-            continue;
+        boost::system::error_code ec;
+        std::size_t n = socket_.write_some(gather_, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            n = 0;
+        } else if (ec) {
+            metrics_.server_err.add();
+            fail(ec.message());
+            return;
         }
-        metrics_.requests.add(gather_.size());
-        metrics_.request_bytes.add(bytes);
-        metrics_.in_flight.add(static_cast<std::int64_t>(gather_.size()));
-        metrics_.in_flight_bytes.add(static_cast<std::int64_t>(bytes));
-        if (was_idle) {
-            wake_watch_.notify();
+        written(n);
+        if (n < bytes) {
+            write_blocked_ = true;  // the socket is full: the writer waits until it drains
+            wake_writer_.notify();
+            return;
         }
-        auto [ec, n] = co_await asio::async_write(socket_, gather_, nothrow);
-        if (ec) {
-            if (state_ == state::ready) {
-                metrics_.server_err.add();
-                fail(ec.message());
-            }
+    }
+}
+
+// Moves requests written in full to sent_ (their timeout starts now).
+void server_connection::written(std::size_t n) {
+    const bool was_idle = sent_.empty();
+    const auto now = runtime::clock::now();
+    while (n > 0) {
+        auto& r = to_send_.front();
+        const std::size_t rest = r->payload.size() - head_written_;
+        if (n < rest) {
+            head_written_ += n;
+            break;
+        }
+        n -= rest;
+        head_written_ = 0;
+        r->sent = now;
+        const auto size = static_cast<std::int64_t>(r->payload.size());
+        metrics_.requests.add();
+        metrics_.request_bytes.add(r->payload.size());
+        metrics_.queued.sub();
+        metrics_.queued_bytes.sub(size);
+        metrics_.in_flight.add();
+        metrics_.in_flight_bytes.add(size);
+        sent_.push_back(std::move(r));
+        to_send_.pop_front();
+    }
+    if (was_idle && !sent_.empty()) {
+        wake_watch_.notify();
+    }
+}
+
+// Only needed when the socket pushes back: waits for room, then flushes again.
+runtime::task<void> server_connection::write_loop() {
+    for (;;) {
+        auto [ec] = co_await wake_writer_.async_wait(nothrow);
+        if (ec || state_ != state::ready) {
             co_return;
+        }
+        while (write_blocked_) {
+            auto [wec] = co_await socket_.async_wait(runtime::stream_socket::wait_write, nothrow);
+            if (state_ != state::ready) {
+                co_return;
+            }
+            if (wec) {
+                metrics_.server_err.add();
+                fail(wec.message());
+                co_return;
+            }
+            write_blocked_ = false;
+            flush();
         }
     }
 }
@@ -294,7 +346,7 @@ bool server_connection::deliver_replies() {
         in_.consume(r.consumed);
     }
     if (was_full && sent_.size() < settings_.max_in_flight && !to_send_.empty()) {
-        wake_writer_.notify();
+        flushes_.add(*this);
     }
     return true;
 }
@@ -337,6 +389,8 @@ void server_connection::fail(std::string reason) {
     backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
     boost::system::error_code ignored;
     socket_.close(ignored);
+    head_written_ = 0;
+    write_blocked_ = false;
     in_.consume(in_.size());
     in_.release_if_empty();
     fail_all(failure_);

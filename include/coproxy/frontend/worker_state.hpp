@@ -13,6 +13,7 @@
 
 #include "coproxy/runtime/admission.hpp"
 #include "coproxy/runtime/buffer_pool.hpp"
+#include "coproxy/runtime/flush_queue.hpp"
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/slab.hpp"
 #include "coproxy/runtime/types.hpp"
@@ -68,7 +69,8 @@ class worker_state {
           slab(slab_capacity),
           buffers(buffer_size, 256),
           relay_buffers(std::max<std::size_t>(buffer_size, relay_buffer_size), 64),
-          process_gate(process_gate) {}
+          process_gate(process_gate),
+          flushes(w.get_executor()) {}
 
     // tcp relays move bulk data: 64 KiB per read/write moves half again as much as 16 KiB per
     // core (iperf3 through one worker, bench/tcp.sh). Held only while bytes are moving.
@@ -80,6 +82,7 @@ class worker_state {
     runtime::buffer_pool relay_buffers;
     upstream::request_pool requests;
     runtime::admission_gate& process_gate;
+    runtime::flush_queue flushes;  // writes batched per event-loop round
     std::map<std::string, std::shared_ptr<pool_entry>> pools;
     // Services replaced by a reload that still have requests in flight.
     std::vector<std::shared_ptr<pool_service>> retiring;

@@ -25,7 +25,7 @@ class keyed_upstream final : public connection_owner {
     keyed_upstream(runtime::executor ex, std::shared_ptr<const config::pool_config> pool,
                    std::shared_ptr<runtime::pool_stats> stats, runtime::server_stats_list servers,
                    unsigned worker, std::shared_ptr<const backend_protocol> protocol,
-                   runtime::buffer_pool& buffers);
+                   runtime::buffer_pool& buffers, runtime::flush_queue& flushes);
     keyed_upstream(const keyed_upstream&) = delete;
     keyed_upstream& operator=(const keyed_upstream&) = delete;
     ~keyed_upstream();

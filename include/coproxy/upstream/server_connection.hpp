@@ -14,6 +14,7 @@
 #include "coproxy/config/pool.hpp"
 #include "coproxy/runtime/buffer_pool.hpp"
 #include "coproxy/runtime/event.hpp"
+#include "coproxy/runtime/flush_queue.hpp"
 #include "coproxy/runtime/io_buffer.hpp"
 #include "coproxy/runtime/metrics.hpp"
 #include "coproxy/runtime/types.hpp"
@@ -39,11 +40,12 @@ struct connection_settings {
     std::size_t max_in_flight = 1024;  // requests written and not yet answered
 };
 
-class server_connection : public std::enable_shared_from_this<server_connection> {
+class server_connection : public std::enable_shared_from_this<server_connection>,
+                          public runtime::flushable {
   public:
     server_connection(runtime::executor ex, connection_settings settings,
                       runtime::server_metrics& metrics, runtime::buffer_pool& buffers,
-                      connection_owner& owner);
+                      runtime::flush_queue& flushes, connection_owner& owner);
 
     // Queues a request. Starts connecting when idle; fails it at once while backing off.
     void submit(request_ptr r);
@@ -55,6 +57,10 @@ class server_connection : public std::enable_shared_from_this<server_connection>
     std::size_t load() const { return to_send_.size() + sent_.size(); }
     bool backing_off() const;
 
+    // Writes queued requests with one non-blocking gather write (the flush queue calls it once
+    // per event-loop round); when the socket pushes back, the writer coroutine takes over.
+    void flush() override;
+
   private:
     enum class state : std::uint8_t { idle, connecting, ready, backoff, stopped };
 
@@ -65,6 +71,7 @@ class server_connection : public std::enable_shared_from_this<server_connection>
     runtime::task<void> watch_timeouts();
     runtime::task<void> reconnect_later();
     bool deliver_replies();
+    void written(std::size_t bytes);
     void fail(std::string reason);
     void fail_all(const std::string& reason);
 
@@ -75,9 +82,12 @@ class server_connection : public std::enable_shared_from_this<server_connection>
     runtime::stream_socket socket_;
     std::unique_ptr<reply_reader> reader_;
     runtime::io_buffer in_;
-    std::deque<request_ptr> to_send_;
-    std::deque<request_ptr> sent_;
+    runtime::flush_queue& flushes_;
+    std::deque<request_ptr> to_send_;  // not yet fully written; the first may be partly
+    std::size_t head_written_ = 0;     // bytes of to_send_.front() already written
+    std::deque<request_ptr> sent_;     // written, awaiting their replies, in order
     std::vector<asio::const_buffer> gather_;
+    bool write_blocked_ = false;  // the socket took less than offered: wait until writable
     runtime::event wake_writer_;
     runtime::event wake_watch_;  // the first request of an idle connection was written
     runtime::steady_timer deadline_;
