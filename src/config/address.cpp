@@ -48,6 +48,11 @@ parsed<host_port> split_host_port(std::string_view text) {
     if (host.empty()) {
         return {{}, "missing host"};
     }
+    // "[[x]:1" would leave "[x" as the host, which no resolver accepts and no listen address
+    // canonical form (listen_address::to_string) can spell.
+    if (host.find_first_of("[]") != std::string_view::npos) {
+        return {{}, "'[' and ']' may only enclose an IPv6 address, e.g. [::1]:6379"};
+    }
     auto p = parse_number(port);
     // Leading zeros would change the text twemproxy hashes as the ketama identity.
     if (!p || *p < 1 || *p > 65535 || port.front() == '0') {

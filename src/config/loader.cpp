@@ -24,6 +24,36 @@ int line_of(const YAML::Node& node) {
     return node.Mark().is_null() ? 0 : node.Mark().line + 1;
 }
 
+// yaml-cpp lets bytes that are not UTF-8 through where nutcracker's libyaml refuses them, and makes
+// some itself (its "\_" and "\N" escapes give the single bytes A0 and 85). render_pool() would
+// write them as U+FFFD, and a reload compares pools by that rendering, so they are refused here.
+bool valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            continue;
+        }
+        const std::size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+                              : c >= 0xe0 && c <= 0xef ? 3
+                              : c >= 0xf0 && c <= 0xf4 ? 4
+                                                       : 0;
+        // The second byte's range rules out overlong forms, surrogates and code points > U+10FFFF.
+        const unsigned low = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+        const unsigned high = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+        if (n == 0 || i + n > s.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k < n; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if (k == 1 ? b < low || b > high : b < 0x80 || b > 0xbf) {
+                return false;
+            }
+        }
+        i += n - 1;
+    }
+    return true;
+}
+
 class walker {
   public:
     explicit walker(std::string_view source) : source_(source) {}
@@ -45,6 +75,10 @@ class walker {
         for (const auto& entry : root) {
             const std::string name = entry.first.Scalar();
             const int line = line_of(entry.first);
+            if (!valid_utf8(name)) {
+                error(line, {}, {}, "pool name is not valid UTF-8");
+                continue;
+            }
             if (!seen.insert(name).second) {
                 error(line, name, {}, "duplicate pool name");
                 continue;
@@ -81,6 +115,8 @@ class walker {
                 error(line, {}, key, "unknown key in section 'coproxy'");
             } else if (!kv.second.IsScalar()) {
                 error(line, {}, key, "expected a single value in section 'coproxy'");
+            } else if (!valid_utf8(kv.second.Scalar())) {
+                error(line, {}, key, "not valid UTF-8");
             } else {
                 out.settings.push_back({key, kv.second.Scalar(), line});
             }
@@ -114,6 +150,7 @@ class walker {
                 error(key_line, name, key, "missing value");
                 continue;
             }
+            check_utf8(kv.second, name, key);
             for (auto& e : row->set(draft, kv.second)) {
                 error(e.line != 0 ? e.line : key_line, name, key, std::move(e.message));
             }
@@ -125,6 +162,22 @@ class walker {
             return std::nullopt;
         }
         return std::move(draft.cfg);
+    }
+
+    // A value, or each entry of a list (servers); an error fails the pool. One level only: the
+    // setters read no deeper, and an alias can make a list contain itself.
+    void check_utf8(const YAML::Node& node, const std::string& pool, const std::string& key) {
+        const auto check = [&](const YAML::Node& n) {
+            if (n.IsScalar() && !valid_utf8(n.Scalar())) {
+                error(line_of(n), pool, key, "not valid UTF-8");
+            }
+        };
+        check(node);
+        if (node.IsSequence()) {
+            for (const auto& item : node) {
+                check(item);
+            }
+        }
     }
 
     void check_across_pools(const std::vector<pool_config>& pools) {

@@ -431,6 +431,18 @@ std::vector<key_problem> finish_pool(pool_draft& d, const std::set<std::string>&
             }
         }
     }
+    if (d.cfg.protocol == protocol_kind::tcp) {
+        // A byte relay has no requests or replies to bound; accepting these would promise a limit
+        // that nothing enforces.
+        for (std::string_view key :
+             {"max_request_bytes", "client_output_limit", "server_max_inflight"}) {
+            if (present.count(std::string(key)) != 0) {
+                out.push_back({0, std::string(key),
+                               "only applies to redis and memcache pools (this pool is a tcp "
+                               "relay)"});
+            }
+        }
+    }
     return out;
 }
 
