@@ -189,6 +189,11 @@ int main(int argc, char** argv) {
     for (const auto& warning : parsed.warnings) {
         spdlog::warn("{}", warning);
     }
+    if (::geteuid() == 0) {
+        // Nothing here needs privileges: a compromise should not hand out root.
+        spdlog::warn(
+            "running as root; coproxy needs no privileges, run it as an unprivileged user");
+    }
     // The control loop handles these signals; until it listens they wait, blocked (as PID 1 in a
     // container, an unhandled SIGTERM would otherwise be ignored). Workers inherit the mask and
     // never see them.

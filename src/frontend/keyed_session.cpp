@@ -62,6 +62,18 @@ void keyed_session::on_reply(upstream::request& r) {
     }
 }
 
+// Checked on the bytes of a partial request as they arrive and on every complete one, so that a
+// request is refused however the network split it.
+bool keyed_session::refuse_if_too_large(std::size_t bytes) {
+    if (bytes <= service().config().effective_max_request_bytes()) {
+        return false;
+    }
+    metrics().protocol_errors.add();
+    reply_local(too_large_reply());
+    stop_reading();
+    return true;
+}
+
 void keyed_session::drain() {
     closing_ = true;
     stop_wait_.emit(asio::cancellation_type::terminal);
@@ -147,10 +159,7 @@ runtime::task<void> keyed_session::read_requests() {
             }
             continue;
         }
-        if (in_.size() > service().config().effective_max_request_bytes()) {
-            metrics().protocol_errors.add();
-            reply_local(too_large_reply());
-            stop_reading();
+        if (refuse_if_too_large(in_.size())) {
             break;
         }
         if (last_pass) {

@@ -19,9 +19,7 @@
 
 namespace coproxy::frontend {
 
-class keyed_session : public session_state,
-                      public upstream::reply_sink,
-                      public runtime::flushable {
+class keyed_session : public session_state, public upstream::reply_sink, public runtime::flushable {
   public:
     keyed_session(client_slot& slot, worker_state& worker);
     ~keyed_session() override;
@@ -47,6 +45,9 @@ class keyed_session : public session_state,
     void reply_local(std::string_view bytes);
     // No request will be read after this one; the connection closes once replies are out.
     void stop_reading() { closing_ = true; }
+    // A request of `bytes` (complete or not yet) past max_request_bytes gets the protocol's error
+    // and ends the reading; true if it did.
+    bool refuse_if_too_large(std::size_t bytes);
     bool too_many_pending() const { return pending_.size() >= max_pending; }
     void count_command(std::size_t cell) { metrics().commands[cell].add(); }
 

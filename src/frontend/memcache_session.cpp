@@ -54,6 +54,9 @@ class memcache_session final : public keyed_session {
                 return step::need_more;
             }
             if (r.st == mc::status::ok) {
+                if (refuse_if_too_large(r.consumed)) {
+                    return step::stop;
+                }
                 dispatch(parser_.request());
             } else {
                 metrics().protocol_errors.add();

@@ -63,6 +63,9 @@ class redis_session final : public keyed_session {
                 stop_reading();  // as Redis does: the error, then the connection closes
                 return step::stop;
             }
+            if (refuse_if_too_large(r.consumed)) {
+                return step::stop;
+            }
             if (parser_.argc() > 0) {
                 dispatch(in_.data().first(r.consumed));
             }
