@@ -1,13 +1,17 @@
-"""Memcached pools with real clients (python3-pymemcache) and raw sockets against three real
-memcached servers: every ASCII command, noreply, multi-get across servers in key order, meta
-commands with their flags and quiet mode, memcached's own errors with the connection kept, a 1 MiB
-value, a server killed mid-stream."""
+"""Memcached pools with real clients (python3-pymemcache, libmemcached's memcslap) and raw sockets
+against three real memcached servers: every ASCII command, noreply, multi-get across servers in key
+order, meta commands with their flags and quiet mode, memcached's own errors with the connection
+kept, a 1 MiB value, memcslap's set/get/mget loads spread over the servers, a server killed
+mid-stream."""
 
 import os
+import re
 import socket
+import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 
 from pymemcache.client.base import Client
 
@@ -196,6 +200,69 @@ class MemcachePool(unittest.TestCase):
             c.set(f"flush{i}", b"x", noreply=False)
         self.assertTrue(c.flush_all(noreply=False))
         self.assertEqual(c.get_many([f"flush{i}" for i in range(60)]), {})
+
+
+class Memcslap(unittest.TestCase):
+    """libmemcached's own load generator (memcslap, libmemcached-tools) through a 2-worker pool:
+    4 threads of random 20-60 byte keys and 50-5000 byte values; memcslap prints how many keys it
+    stored or found, and exits 0 whatever failed, so the counts are what is checked."""
+
+    concurrency, keys = 4, 2000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster().__enter__()
+        cls.servers = [cls.cluster.memcached() for _ in range(3)]
+        cls.port = free_port()
+        cls.proxy = cls.cluster.coproxy(
+            memcache_pool("mc", cls.port, [s.port for s in cls.servers], timeout=5000),
+            "--threads", "2", admin=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.__exit__(None, None, None)
+
+    def memcslap(self, test):
+        """Runs one memcslap test; returns the number of keys its threads stored or found."""
+        run = subprocess.run(
+            ["memcslap", f"--servers=127.0.0.1:{self.port}", f"--concurrency={self.concurrency}",
+             f"--execute-number={self.keys}", f"--test={test}"],
+            capture_output=True, text=True, timeout=120)
+        out = run.stdout + run.stderr
+        self.assertEqual(run.returncode, 0, out)
+        self.assertNotRegex(out, r"(?i)fatal|fail|error", out)
+        m = re.search(rf"^Time to {test} +(\d+) keys by +{self.concurrency} threads", out, re.M)
+        self.assertIsNotNone(m, out)
+        return int(m.group(1))
+
+    def metrics(self):
+        with urllib.request.urlopen(self.proxy.admin + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        totals = {}
+        for name, value in re.findall(r"^(coproxy_\w+)(?:\{[^}]*\})? (\S+)$", text, re.M):
+            totals[name] = totals.get(name, 0.0) + float(value)
+        return totals
+
+    def test_set_get_and_mget_spread_over_the_servers(self):
+        # set: every thread stores the same 2000 keys; get: a fresh 2000 keys are loaded, then
+        # every thread reads 2000 random ones of them; mget: a fresh 2000 keys are loaded, then
+        # every thread asks for all of them in one multi-get (an ~80 KB command line).
+        self.assertEqual(self.memcslap("set"), self.concurrency * self.keys)
+        self.assertEqual(self.memcslap("get"), self.concurrency * self.keys)
+        self.assertEqual(self.memcslap("mget"), self.concurrency * self.keys)
+        items = []
+        for server in self.servers:
+            c = Client(("127.0.0.1", server.port), timeout=5)
+            items.append(c.stats()[b"curr_items"])
+            c.close()
+        self.assertEqual(sum(items), 3 * self.keys, items)
+        self.assertTrue(all(n > self.keys // 10 for n in items), items)
+        m = self.metrics()
+        for name in ("coproxy_protocol_errors_total", "coproxy_forward_errors_total",
+                     "coproxy_client_errors_total", "coproxy_server_errors_total",
+                     "coproxy_server_timeouts_total", "coproxy_server_eof_total"):
+            self.assertEqual(m.get(name, 0.0), 0.0, name)
+        self.assertGreater(m["coproxy_fragments_total"], 0)  # the multi-gets were split
 
 
 class MemcacheServerKilled(unittest.TestCase):
