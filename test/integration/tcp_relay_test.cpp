@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -127,8 +128,8 @@ TEST(TcpRelay, FailsOverPastARefusingServer) {
         ASSERT_TRUE(c);
         EXPECT_EQ(echo_round_trip(*c, "hello " + std::to_string(i)), "hello " + std::to_string(i));
     }
-EXPECT_NE(proxy.log().find("server '127.0.0.1:" + std::to_string(dead) +
-                              "': connect failed: Connection refused"),
+    EXPECT_NE(proxy.log().find("server '127.0.0.1:" + std::to_string(dead) +
+                               "': connect failed: Connection refused"),
               std::string::npos);
 }
 
@@ -184,7 +185,8 @@ TEST(TcpRelay, AllServersDownClosesTheClient) {
 struct recording_backend {
     std::mutex mutex;
     std::map<int, std::string> first_bytes;
-    int close_first = 0;  // connections with a lower index are closed at once (a server restart)
+    std::atomic<int> close_first{
+        0};  // connections with a lower index are closed at once (a restart)
     test_server server{[this](int fd, int index) {
         if (index < close_first) {
             ::shutdown(fd, SHUT_RDWR);  // the peer sees EOF now; the fd is closed on stop()
