@@ -24,6 +24,7 @@ keyed_session::keyed_session(client_slot& slot, worker_state& worker)
       requests_(worker.requests),
       flushes_(worker.flushes),
       affinity_(worker.sessions_started++),  // spreads clients over server_connections
+      gather_(worker.gather),
       writer_wake_(worker.worker.get_executor()),
       room_(worker.worker.get_executor()),
       idle_timer_(worker.worker.get_executor()) {}
@@ -90,12 +91,27 @@ void keyed_session::abort() {
     idle_timer_.cancel();
 }
 
+// One coroutine per idle client, not three: writes happen in flush() (from the worker's flush
+// queue) and a write that blocks waits with a plain handler, so only reading needs a frame. The
+// idle watch runs beside it only when the pool has an idle_timeout. This keeps an idle client's
+// memory small (bench/memory.sh).
 runtime::task<void> keyed_session::run() {
     const auto idle = service().config().idle_timeout;
-    co_await (read_requests() && write_replies() && idle_watch(idle));
+    if (idle.count() == 0) {
+        co_await serve();
+    } else {
+        co_await (serve() && idle_watch(idle));
+    }
     if (!aborted_) {
         co_await close_lingering();
     }
+}
+
+runtime::task<void> keyed_session::serve() {
+    co_await read_requests();
+    co_await finish_writing();
+    writer_done_ = true;
+    idle_timer_.cancel();
 }
 
 // A close with unread input sends a reset, and a reset can destroy replies still on their way to
@@ -195,7 +211,7 @@ runtime::task<void> keyed_session::read_requests() {
 }
 
 // Writes the completed replies at the head of the queue, in order, with one non-blocking gather
-// write; when the socket takes less, the writer coroutine waits until it is writable.
+// write; when the socket takes less, wait_writable() resumes it.
 void keyed_session::flush() {
     if (write_blocked_ || aborted_) {
         return;
@@ -233,7 +249,7 @@ void keyed_session::flush() {
         written(n);
         if (n < bytes) {
             write_blocked_ = true;
-            writer_wake_.notify();
+            wait_writable();
             return;
         }
     }
@@ -267,31 +283,36 @@ void keyed_session::written(std::size_t n) {
     slot_.last_active = now;
 }
 
-// Only needed when the client's socket pushes back, and to end the session once the reader has
-// stopped and every reply is out.
-runtime::task<void> keyed_session::write_replies() {
+// The socket took less than offered: flush again once it is writable. A plain handler, allocated
+// only while the client is slow to read; finish_writing() waits for it before the session ends.
+void keyed_session::wait_writable() {
+    if (write_waiting_) {
+        return;
+    }
+    write_waiting_ = true;
+    slot_.socket.async_wait(runtime::stream_socket::wait_write,
+                            [this](boost::system::error_code ec) {
+                                write_waiting_ = false;
+                                write_blocked_ = false;
+                                if (ec) {
+                                    abort();
+                                } else {
+                                    flush();
+                                }
+                                writer_wake_.notify();
+                            });
+}
+
+// After the reader stopped: waits until every reply is out (or the client is gone) and no write
+// wait is outstanding.
+runtime::task<void> keyed_session::finish_writing() {
     for (;;) {
         flush();
-        if (aborted_ || (reader_done_ && pending_.empty())) {
+        if ((aborted_ || pending_.empty()) && !write_waiting_) {
             break;
         }
-        if (write_blocked_) {
-            auto [ec] =
-                co_await slot_.socket.async_wait(runtime::stream_socket::wait_write, nothrow);
-            if (ec) {
-                abort();
-                break;
-            }
-            write_blocked_ = false;
-            continue;
-        }
-        auto [ec] = co_await writer_wake_.async_wait(nothrow);
-        if (ec) {
-            break;
-        }
+        co_await writer_wake_.async_wait(nothrow);  // cancelled by abort(): look again
     }
-    writer_done_ = true;
-    idle_timer_.cancel();
 }
 
 // Closes a client that has neither sent a request nor waited for a reply for `idle`.

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <boost/asio/cancellation_signal.hpp>
-#include <deque>
+#include <boost/container/deque.hpp>
 #include <vector>
 
 #include "coproxy/frontend/pool_service.hpp"
@@ -68,8 +68,10 @@ class keyed_session : public session_state, public upstream::reply_sink, public 
     static constexpr std::size_t max_pending = 1024;
 
   private:
+    runtime::task<void> serve();
     runtime::task<void> read_requests();
-    runtime::task<void> write_replies();
+    runtime::task<void> finish_writing();
+    void wait_writable();
     runtime::task<void> idle_watch(std::chrono::milliseconds idle);
     runtime::task<void> close_lingering();
     bool read_available();
@@ -78,10 +80,12 @@ class keyed_session : public session_state, public upstream::reply_sink, public 
     upstream::request_pool& requests_;
     runtime::flush_queue& flushes_;
     std::uint32_t affinity_;
-    std::deque<upstream::request_ptr> pending_;
-    std::vector<asio::const_buffer> gather_;
-    std::size_t head_written_ = 0;  // bytes of the first pending reply already written
-    bool write_blocked_ = false;    // the socket took less than offered: wait until writable
+    // boost's deque allocates nothing until the first request (std::deque: 576 bytes at once).
+    boost::container::deque<upstream::request_ptr> pending_;
+    std::vector<asio::const_buffer>& gather_;  // the worker's scratch
+    std::size_t head_written_ = 0;             // bytes of the first pending reply already written
+    bool write_blocked_ = false;  // the socket took less than offered: wait until writable
+    bool write_waiting_ = false;  // wait_writable()'s handler is outstanding
     std::uint64_t queued_reply_bytes_ = 0;  // done, not yet written: bounded by client_output_limit
     runtime::event writer_wake_;
     runtime::event room_;

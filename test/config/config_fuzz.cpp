@@ -182,11 +182,13 @@ std::string to_yaml(const config& c) {
         key("auto_eject_hosts", p.auto_eject_hosts ? "true" : "false");
         key("tcpkeepalive", p.tcpkeepalive ? "true" : "false");
         key("reuseport", p.reuseport ? "true" : "false");
-        if (p.max_request_bytes != 0) {
-            key("max_request_bytes", std::to_string(p.max_request_bytes));
+        if (p.protocol != protocol_kind::tcp) {  // request limits: keyed pools only
+            if (p.max_request_bytes != 0) {
+                key("max_request_bytes", std::to_string(p.max_request_bytes));
+            }
+            key("client_output_limit", std::to_string(p.client_output_limit));
+            key("server_max_inflight", std::to_string(p.server_max_inflight));
         }
-        key("client_output_limit", std::to_string(p.client_output_limit));
-        key("server_max_inflight", std::to_string(p.server_max_inflight));
         if (p.protocol == protocol_kind::redis) {
             key("redis_db", std::to_string(p.redis_db));
             if (!p.redis_auth.empty()) {

@@ -83,6 +83,9 @@ class worker_state {
     upstream::request_pool requests;
     runtime::admission_gate& process_gate;
     runtime::flush_queue flushes;  // writes batched per event-loop round
+    // Scratch for one gather write at a time (flushes never nest): one per worker instead of a
+    // vector per client that would keep its largest batch's capacity for the client's lifetime.
+    std::vector<asio::const_buffer> gather;
     std::map<std::string, std::shared_ptr<pool_entry>> pools;
     // Services replaced by a reload that still have requests in flight.
     std::vector<std::shared_ptr<pool_service>> retiring;
