@@ -49,6 +49,9 @@ void keyed_session::reply_local(std::string_view bytes) {
 }
 
 void keyed_session::on_reply(upstream::request& r) {
+    if (r.failed) {
+        metrics().forward_error.add();  // coproxy answered for a server it could not use
+    }
     queued_reply_bytes_ += r.reply.size();
     if (queued_reply_bytes_ > service().config().client_output_limit && !aborted_) {
         // A client that sends and never reads: cut it off rather than buffer without end.

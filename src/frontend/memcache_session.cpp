@@ -127,7 +127,6 @@ class memcache_session final : public keyed_session {
     void forward(upstream::request_ptr r, std::string_view key) {
         const auto server = upstream().route(key);
         if (!server) {
-            metrics().forward_error.add();
             r->finish(upstream().protocol().error_reply("no server is available for this key"),
                       true);
             return;
@@ -151,7 +150,6 @@ class memcache_session final : public keyed_session {
                 submit(result.server, std::move(parent));
                 break;
             case memcache_fanout::outcome::unroutable:
-                metrics().forward_error.add();
                 parent->finish(up.protocol().error_reply("no server is available for this key"),
                                true);
                 break;

@@ -142,7 +142,6 @@ class redis_session final : public keyed_session {
         if (!server) {
             r->finish(upstream().protocol().error_reply("no server is available for this key"),
                       true);
-            metrics().forward_error.add();
             return;
         }
         copy_payload(*r, raw);
@@ -164,7 +163,6 @@ class redis_session final : public keyed_session {
                 submit(result.server, std::move(parent));
                 break;
             case redis_split::outcome::unroutable:
-                metrics().forward_error.add();
                 parent->finish(up.protocol().error_reply("no server is available for this key"),
                                true);
                 break;

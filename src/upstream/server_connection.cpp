@@ -356,7 +356,7 @@ runtime::task<void> server_connection::watch_timeouts() {
     const auto timeout = settings_.pool->timeout;
     for (;;) {
         if (sent_.empty() || !timeout) {
-            auto [ec] = co_await wake_watch_.async_wait(nothrow);
+            co_await wake_watch_.async_wait(nothrow);
             if (state_ != state::ready) {
                 co_return;
             }

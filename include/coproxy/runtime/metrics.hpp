@@ -85,7 +85,8 @@ class histogram {
     COUNTER(responses, "responses_total", "", "Responses sent to clients")                        \
     COUNTER(protocol_errors, "protocol_errors_total", "", "Malformed client requests")            \
     COUNTER(forward_error, "forward_errors_total", "forward_error",                               \
-            "Requests or connections no server could take")                                       \
+            "Requests answered with coproxy's own error (no server, down, timed out, lost), "     \
+            "and tcp connections no server would take")                                           \
     COUNTER(fragments, "fragments_total", "fragments",                                            \
             "Sub-requests made by splitting multi-key requests")                                  \
     COUNTER(server_ejects, "server_ejects_total", "server_ejects",                                \

@@ -625,7 +625,7 @@ class MemcacheBackendFaults(unittest.TestCase):
         for name, (servers, keys) in faulty_pools.items():
             ports[name] = free_port()
             yaml += memcache_pool(re.sub(r"\W", "_", name), ports[name], servers, **keys)
-        self.proxy = cluster.coproxy(yaml, "--threads", "2")
+        self.proxy = cluster.coproxy(yaml, "--threads", "2", admin=True)
         return ports
 
     def fake(self, handle):
@@ -676,6 +676,10 @@ class MemcacheBackendFaults(unittest.TestCase):
                     check(c.line() == b"VALUE %s 0 1\r\n" % k and c.line() == b"x\r\n", k)
                 check(c.line() == b"END\r\n", "END")
                 check(len(fake.connections) >= 1, "the silent server was never used")
+                # Every timed-out reply was coproxy's own error: counted for the pool.
+                timed_out = replies.count(b"SERVER_ERROR Connection timed out\r\n")
+                check(metric(self.proxy.admin, "coproxy_forward_errors_total", pool="silent")
+                      >= timed_out > 0, "forward_errors_total does not count the timeouts")
 
             self.run_probes([("probe", probe)])
             self.finish([port])
