@@ -20,9 +20,11 @@
 # Usage: [ROUNDS=6] [SECONDS=4] [CONCURRENCY=16] [DIVISION=100] [KEY_BYTES=32] [VALUE_BYTES=100]
 #        [VERIFY=0.1] [KEEP=1] bench/memcache.sh
 #   SECONDS is per memaslap run; 2 workloads x 3 targets x ROUNDS runs: about 3.2 minutes with the
-#   defaults. KEEP=1 keeps the temp dir with the logs and memaslap's outputs.
+#   defaults. KEEP=1 keeps the temp dir with the logs and memaslap's outputs; COPROXY=path measures
+#   that binary (default build/src/coproxy, built only when missing).
 secs=$SECONDS # first: bash counts SECONDS up from the value it was started with
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 [ "$secs" -ge 1 ] 2>/dev/null || secs=4
 rounds=${ROUNDS:-6}
 conc=${CONCURRENCY:-16}
@@ -33,56 +35,12 @@ verify=${VERIFY:-0.1}
 cd "$(dirname "$0")/.."
 .ci/deps demo >/dev/null
 py=/usr/bin/python3 # Debian's, which has python3-pymemcache (not a pyenv or venv python3 on PATH)
-[ -x build/src/coproxy ] || .ci/build coproxy >/dev/null
+COPROXY=${COPROXY:-build/src/coproxy}
+[ -x "$COPROXY" ] || .ci/build coproxy >/dev/null
 work=$(mktemp -d /tmp/coproxy-bench-memcache.XXXX)
-# A private copy, so a rebuild during the run cannot change (or remove) the binary under test.
-cp build/src/coproxy "$work/coproxy"
-if rev=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD -- src include || rev+=" + uncommitted changes in src/include"
-else
-  rev="(not a git checkout)"
-fi
-echo "coproxy $("$work/coproxy" -V 2>&1 | head -1 | awk '{print $NF}') at $rev (binary of $(date -r build/src/coproxy '+%F %T')); $(nproc) CPUs; memcached $(memcached -V | awk '{print $2}'), $(nutcracker -V 2>&1 | head -1 | awk '{print $NF}'), $(memcaslap -V | head -1)" >&2
-
-pids=()
-declare -A pidof logof # process label -> pid, log file
-cleanup() { # SIGINT (coproxy: shutdown without the drain delay), then report how coproxy exited
-  set +e
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  ( sleep 10; for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done ) &
-  local killer=$! label st
-  for label in "${!pidof[@]}"; do
-    wait "${pidof[$label]}" 2>/dev/null
-    st=$?
-    if [ $st != 0 ] && [[ $label == coproxy* ]]; then
-      echo "WARNING: $label exited with status $st$([ $st -gt 128 ] && echo " (signal $((st - 128)))") on SIGINT; its log:" >&2
-      tail -20 "${logof[$label]}" >&2
-    fi
-  done
-  kill "$killer" 2>/dev/null
-  wait 2>/dev/null
-  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
+copy_coproxy "$COPROXY"
+echo "$(coproxy_at_rev) (binary of $(date -r "$COPROXY" '+%F %T')); $(nproc) CPUs; memcached $(memcached_version), $(nutcracker_version), $(memcaslap -V | head -1)" >&2
 trap cleanup EXIT
-
-port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-start() { # label log command... : start in the background and remember it
-  local label=$1 log=$2
-  shift 2
-  "$@" >"$log" 2>&1 </dev/null &
-  pids+=($!)
-  pidof[$label]=$!
-  logof[$label]=$log
-}
-check_alive() { # fail loudly, with the logs, if any started process has died
-  for label in "${!pidof[@]}"; do
-    if ! kill -0 "${pidof[$label]}" 2>/dev/null; then
-      echo "FATAL: $label (pid ${pidof[$label]}) is not running; its log ${logof[$label]}:" >&2
-      tail -50 "${logof[$label]}" >&2
-      exit 1
-    fi
-  done
-}
 
 # Backends: mc1..mc3 behind the proxies, mc0 alone for "direct". memcached refuses to run as root
 # without -u.
@@ -182,10 +140,9 @@ mix() { printf 'key\n%s %s 1\nvalue\n%s %s 1\ncmd\n0 %s\n1 %s\n' "$key_bytes" "$
 mix 0.1 0.9 >"$work/getset.cfg"
 mix 0 1 >"$work/mget.cfg"
 
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # pid -> utime+stime in clock ticks
 backends_cpu() { # the servers behind the target: mc0 for direct, mc1..mc3 for the proxies
-  if [ "$1" = direct ]; then cpu "${pidof[mc0]}"; else
-    echo $(($(cpu "${pidof[mc1]}") + $(cpu "${pidof[mc2]}") + $(cpu "${pidof[mc3]}")))
+  if [ "$1" = direct ]; then cpu_ticks "${pidof[mc0]}"; else
+    echo $(($(cpu_ticks "${pidof[mc1]}") + $(cpu_ticks "${pidof[mc2]}") + $(cpu_ticks "${pidof[mc3]}")))
   fi
 }
 field() { awk -v k="$2" '$1 == k":" {print $2 + 0; found = 1} END {if (!found) print 0}' "$1"; } # file key
@@ -226,10 +183,10 @@ bench() { # workload target
       sleep 0.02
     done
   fi
-  [ "$label" = direct ] || pc0=$(cpu "${pidof[$label]}")
+  [ "$label" = direct ] || pc0=$(cpu_ticks "${pidof[$label]}")
   bc0=$(backends_cpu "$label")
   wait $mpid || rc=$?
-  [ "$label" = direct ] || pc1=$(cpu "${pidof[$label]}")
+  [ "$label" = direct ] || pc1=$(cpu_ticks "${pidof[$label]}")
   bc1=$(backends_cpu "$label")
   local cmd_get cmd_set misses vmiss vfail run_time err_lines errs
   cmd_get=$(field "$out" cmd_get)
@@ -375,10 +332,5 @@ echo
 for label in coproxy-1w nutcracker; do
   log=${logof[$label]}
   [ "$label" = nutcracker ] && log=$work/nutcracker.log
-  expected="nutcracker-0.5.0 built for|run, rabbit run|signal 2 \\(SIGINT\\)"
-  lines=$(grep -vcE "$expected" "$log" || true)
-  if [ "$lines" != 0 ]; then
-    echo "log of $label ($lines lines, first 10):"
-    grep -vE "$expected" "$log" | head -10 | sed 's/^/  /'
-  fi
+  report_log "$label" "$log" "nutcracker-0.5.0 built for|run, rabbit run|signal 2 \\(SIGINT\\)"
 done

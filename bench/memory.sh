@@ -15,6 +15,7 @@
 # Usage: bench/memory.sh [clients]   (default 10000; about 3 minutes)
 #   KEEP=1 keeps the temp dir (logs, samples); COPROXY=path measures that binary, unbuilt.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 n=${1:-10000}
 value_bytes=$((1 << 20))
@@ -24,19 +25,11 @@ cap_secs=30                      # ...or after this long (nutcracker)
 cut_secs=20                      # coproxy's never-reading runs: long enough for cut-off and trim
 tail_secs=12                     # sampling after the client closed (one malloc_trim tick)
 .ci/deps demo >/dev/null
-if [ -z "${COPROXY:-}" ]; then
-  .ci/build coproxy >/dev/null
-  COPROXY=build/src/coproxy
-fi
+coproxy_binary
 work=$(mktemp -d /tmp/coproxy-bench-memory.XXXX)
-# A private copy, so a rebuild during the run cannot change (or remove) the binary under test.
-cp "$COPROXY" "$work/coproxy"
-if rev=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD -- src include || rev+=" + uncommitted changes in src/include"
-else
-  rev="(not a git checkout)"
-fi
-echo "coproxy $("$work/coproxy" -V 2>&1 | head -1 | awk '{print $NF}') at $rev; $(nproc) CPUs; $(redis-server --version | awk '{print $3}'), $(nutcracker -V 2>&1 | head -1 | awk '{print $NF}')" >&2
+copy_coproxy "$COPROXY"
+echo "$(coproxy_at_rev); $(nproc) CPUs; $(redis_version), $(nutcracker_version)" >&2
+trap cleanup EXIT
 
 # nutcracker takes the shell's limit as it is; coproxy raises its own. Root may raise the hard one.
 want_fds=$((n + 1024))
@@ -45,57 +38,7 @@ want_fds=$((n + 1024))
   { echo "FATAL: need $want_fds file descriptors, the hard limit is $(ulimit -Hn)" >&2; exit 1; }
 [ "$(ulimit -Sn)" != unlimited ] && [ "$(ulimit -Sn)" -lt $want_fds ] && ulimit -Sn $want_fds
 
-pids=()
-declare -A pidof logof # process label -> pid, log file
-cleanup() {
-  set +e
-  [ -n "${IC_PID:-}" ] && kill "$IC_PID" 2>/dev/null
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  ( sleep 10; for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done ) &
-  local killer=$! label st
-  for label in "${!pidof[@]}"; do
-    wait "${pidof[$label]}" 2>/dev/null
-    st=$?
-    if [ $st != 0 ] && [[ $label == coproxy* ]]; then
-      echo "WARNING: $label exited with status $st$([ $st -gt 128 ] && echo " (signal $((st - 128)))") on SIGINT; its log:" >&2
-      tail -20 "${logof[$label]}" >&2
-    fi
-  done
-  kill "$killer" 2>/dev/null
-  wait 2>/dev/null
-  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-start() { # label log command... : start in the background and remember it
-  local label=$1 log=$2
-  shift 2
-  "$@" >"$log" 2>&1 </dev/null &
-  pids+=($!)
-  pidof[$label]=$!
-  logof[$label]=$log
-}
-check_alive() { # fail loudly, with the logs, if any started process has died
-  for label in "${!pidof[@]}"; do
-    if ! kill -0 "${pidof[$label]}" 2>/dev/null; then
-      echo "FATAL: $label (pid ${pidof[$label]}) is not running; its log ${logof[$label]}:" >&2
-      tail -50 "${logof[$label]}" >&2
-      exit 1
-    fi
-  done
-}
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }                 # kB
-pss() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }  # kB
-nfds() { ls "/proc/$1/fd" | wc -l; }
-metric() { # admin-port metric-name -> the sum over its label sets
-  python3 - "$1" "$2" <<'PY'
-import sys, urllib.request
-body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode()
-print(int(sum(float(l.split()[-1]) for l in body.splitlines()
-              if l.split(" ")[0] == sys.argv[2] or l.startswith(sys.argv[2] + "{"))))
-PY
-}
+pss() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; } # kB
 wait_fds() { # pid ge|le count seconds: until the pid's fd count is >= / <= count; prints the count
   local i f
   for ((i = 0; i < $4 * 10; i++)); do
@@ -130,14 +73,7 @@ for t in "${targets[@]}"; do
     { echo "FATAL: $t does not answer GET on port ${listen[$t]}" >&2; check_alive; exit 1; }
 done
 
-# The idle-client holder, a coprocess: one command line in, one answer line out.
-coproc IC { exec python3 bench/idle_clients.py; }
-ic() {
-  local reply
-  echo "$*" >&"${IC[1]}"
-  read -r -t 900 reply <&"${IC[0]}" || { echo "FATAL: the idle-client holder did not answer '$*'" >&2; exit 1; }
-  echo "$reply"
-}
+start_idle_clients
 
 # (a) idle clients
 results=$work/idle.txt
@@ -154,7 +90,7 @@ for t in "${targets[@]}"; do
   sleep 2
   r1=$(rss "$pid") p1=$(pss "$pid")
   clients=-
-  [ -z "${admin[$t]:-}" ] || clients=$(metric "${admin[$t]}" coproxy_clients)
+  [ -z "${admin[$t]:-}" ] || clients=$(metrics "${admin[$t]}" coproxy_clients)
   read -r _ answered _ rfailed rerr <<<"$(ic request)"
   [ "$rfailed" = 0 ] || echo "  WARNING: $rfailed of the $t clients did not answer a GET: $rerr" >&2
   sleep 2
@@ -178,8 +114,8 @@ for t in "${targets[@]}"; do
   sleep 1
   closes0=0 sreq0=0
   if [ -n "${admin[$t]:-}" ]; then
-    closes0=$(metric "${admin[$t]}" coproxy_client_output_limit_closes_total)
-    sreq0=$(metric "${admin[$t]}" coproxy_server_requests_total)
+    closes0=$(metrics "${admin[$t]}" coproxy_client_output_limit_closes_total)
+    sreq0=$(metrics "${admin[$t]}" coproxy_server_requests_total)
   fi
   # VmHWM, reset to the current RSS here (root, or the same user), is the true peak between samples.
   hwm_reset=yes
@@ -259,13 +195,13 @@ PY
     # GETs already written to redis when the client was cut off still get their 1 MiB replies,
     # which coproxy reads and drops; wait for them, so the next target has redis to itself.
     for ((i = 0; i < 120; i++)); do
-      busy=$(($(metric "${admin[$t]}" coproxy_server_requests_in_flight) + $(metric "${admin[$t]}" coproxy_server_requests_queued)))
+      busy=$(($(metrics "${admin[$t]}" coproxy_server_requests_in_flight) + $(metrics "${admin[$t]}" coproxy_server_requests_queued)))
       [ "$busy" = 0 ] && break
       sleep 1
     done
     echo "$t busy $busy $i" >>"$never"
-    echo "$t forwarded $(($(metric "${admin[$t]}" coproxy_server_requests_total) - sreq0))" >>"$never"
-    echo "$t closes $(($(metric "${admin[$t]}" coproxy_client_output_limit_closes_total) - closes0))" >>"$never"
+    echo "$t forwarded $(($(metrics "${admin[$t]}" coproxy_server_requests_total) - sreq0))" >>"$never"
+    echo "$t closes $(($(metrics "${admin[$t]}" coproxy_client_output_limit_closes_total) - closes0))" >>"$never"
   fi
   alive=yes
   timeout 10 redis-cli -p "${listen[$t]}" get coproxy:idle >/dev/null 2>&1 || alive=NO
@@ -370,10 +306,5 @@ echo
 for t in "${targets[@]}"; do
   log=${logof[$t]}
   [ "$t" = nutcracker ] && log=$work/nutcracker.log
-  expected="nutcracker-0.5.0 built for|run, rabbit run|client cut off: .* bytes of replies waiting"
-  lines=$(grep -vcE "$expected" "$log" || true)
-  if [ "$lines" != 0 ]; then
-    echo "log of $t ($lines lines, first 10):"
-    grep -vE "$expected" "$log" | head -10 | sed 's/^/  /'
-  fi
+  report_log "$t" "$log" "nutcracker-0.5.0 built for|run, rabbit run|client cut off: .* bytes of replies waiting"
 done

@@ -15,8 +15,10 @@
 # Usage: bench/redis.sh [requests-at-P1] [rounds] [mget-requests] [server_connections values]
 #   defaults: 80000 3 6000 "1 2"  (-P 16 runs 6x the requests; MGET of 100 keys 5x, of 10000
 #   keys a tenth; about 9 minutes on 2 cores, plus the build)
-#   quick:    bench/redis.sh 20000 1 1000 1        (KEEP=1 keeps the temp dir with logs and outputs)
+#   quick:    bench/redis.sh 20000 1 1000 1        (KEEP=1 keeps the temp dir with logs and outputs;
+#   COPROXY=path measures that binary, unbuilt)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 n1=${1:-80000}
 rounds=${2:-3}
@@ -24,57 +26,12 @@ nmget=${3:-6000}
 read -r -a sconns <<<"${4:-1 2}"
 n16=$((n1 * 6))
 .ci/deps demo >/dev/null
-.ci/build coproxy >/dev/null
+coproxy_binary
 work=$(mktemp -d /tmp/coproxy-bench-redis.XXXX)
-# A private copy, so a rebuild during the run cannot change (or remove) the binary under test.
-cp build/src/coproxy "$work/coproxy"
-if rev=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD -- src include || rev+=" + uncommitted changes in src/include"
-else
-  rev="(not a git checkout)"
-fi
-echo "coproxy $("$work/coproxy" -V 2>&1 | head -1 | awk '{print $NF}') at $rev; $(nproc) CPUs; $(redis-server --version | awk '{print $3}'), $(nutcracker -V 2>&1 | head -1 | awk '{print $NF}')" >&2
-pids=()
-cleanup() { # SIGINT (coproxy: shutdown without the drain delay), then report how each one exited
-  set +e
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  ( sleep 10; for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done ) &
-  local killer=$! label st
-  for label in "${!pidof[@]}"; do
-    wait "${pidof[$label]}" 2>/dev/null
-    st=$?
-    if [ $st != 0 ] && [[ $label == coproxy* ]]; then
-      echo "WARNING: $label exited with status $st$([ $st -gt 128 ] && echo " (signal $((st - 128)))") on SIGINT; its log:" >&2
-      tail -20 "${logof[$label]}" >&2
-    fi
-  done
-  kill "$killer" 2>/dev/null
-  wait 2>/dev/null
-  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
+copy_coproxy "$COPROXY"
+echo "$(coproxy_at_rev); $(nproc) CPUs; $(redis_version), $(nutcracker_version)" >&2
 trap cleanup EXIT
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpus=$(nproc)
-declare -A pidof logof # process label -> pid, log file
-
-start() { # label log command... : start in the background and remember it
-  local label=$1 log=$2
-  shift 2
-  "$@" >"$log" 2>&1 </dev/null &
-  pids+=($!)
-  pidof[$label]=$!
-  logof[$label]=$log
-}
-check_alive() { # fail loudly, with the logs, if any started process has died
-  for label in "${!pidof[@]}"; do
-    if ! kill -0 "${pidof[$label]}" 2>/dev/null; then
-      echo "FATAL: $label (pid ${pidof[$label]}) is not running; its log ${logof[$label]}:" >&2
-      tail -50 "${logof[$label]}" >&2
-      exit 1
-    fi
-  done
-}
 
 # Backends: three redis-servers; r1 is "direct" and the single shard of the 1-shard pools.
 rport=()
@@ -208,10 +165,9 @@ PY
 cat "$work/sanity.txt"
 check_alive
 
-cpu() { # pid -> utime+stime in clock ticks
-  awk '{print $14 + $15}' "/proc/$1/stat"
+backends_cpu() { # all three redis-servers
+  echo $(($(cpu_ticks "${pidof[redis1]}") + $(cpu_ticks "${pidof[redis2]}") + $(cpu_ticks "${pidof[redis3]}")))
 }
-backends_cpu() { echo $(($(cpu "${pidof[redis1]}") + $(cpu "${pidof[redis2]}") + $(cpu "${pidof[redis3]}"))); }
 results=$work/results.txt
 # One redis-benchmark run; appends "section target test rps requests wall proxy-ticks backend-ticks errors".
 bench() { # section target port requests redis-benchmark-args...
@@ -219,12 +175,12 @@ bench() { # section target port requests redis-benchmark-args...
   shift 4
   local out="$work/out.$section.$label.$RANDOM" plabel pc0=0 pc1=0 bc0 bc1 t0 t1 rc=0
   plabel=$(cut -d: -f3 <<<"${target[$label]}")
-  [ "$plabel" = - ] || pc0=$(cpu "${pidof[$plabel]}")
+  [ "$plabel" = - ] || pc0=$(cpu_ticks "${pidof[$plabel]}")
   bc0=$(backends_cpu)
   t0=$(date +%s.%N)
   timeout 180 redis-benchmark -h 127.0.0.1 -p "$port" -n "$requests" -q "$@" >"$out" 2>&1 || rc=$?
   t1=$(date +%s.%N)
-  [ "$plabel" = - ] || pc1=$(cpu "${pidof[$plabel]}")
+  [ "$plabel" = - ] || pc1=$(cpu_ticks "${pidof[$plabel]}")
   bc1=$(backends_cpu)
   local errs
   errs=$(tr '\r' '\n' <"$out" | grep -c 'Error from server' || true)
@@ -377,9 +333,5 @@ for label in "${order[@]}"; do
   log=${logof[$label]}
   [ "$label" = nutcracker ] && log=$work/nutcracker.log
   expected="nutcracker-0.5.0 built for|run, rabbit run|unsupported command 'CONFIG'|signal 2 \\(SIGINT\\)"
-  lines=$(grep -vcE "$expected" "$log" || true)
-  if [ "$lines" != 0 ]; then
-    echo "log of $label ($lines lines, first 10):"
-    grep -vE "$expected" "$log" | head -10 | sed 's/^/  /'
-  fi
+  report_log "$label" "$log" "$expected"
 done

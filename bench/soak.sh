@@ -24,6 +24,7 @@
 #        [PAUSE=2] bench/soak.sh      (KEEP=1 keeps the temp dir; COPROXY=path uses that binary
 #        without building)   quick: DURATION=60 CLIENTS=2000 bench/soak.sh
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 duration=${DURATION:-600}
 clients=${CLIENTS:-10000}
@@ -33,19 +34,15 @@ grace=${GRACE:-10}
 sample=${SAMPLE:-10}
 pause=${PAUSE:-2}
 .ci/deps demo >/dev/null
-if [ -z "${COPROXY:-}" ]; then
-  .ci/build coproxy >/dev/null
-  COPROXY=build/src/coproxy
-fi
+coproxy_binary
 work=$(mktemp -d /tmp/coproxy-soak.XXXX)
-# A private copy, so a rebuild during the run cannot change (or remove) the binary under test.
-cp "$COPROXY" "$work/coproxy"
-if rev=$(git rev-parse --short HEAD 2>/dev/null); then
-  git diff --quiet HEAD -- src include || rev+=" + uncommitted changes in src/include"
-else
-  rev="(not a git checkout)"
-fi
-echo "coproxy $("$work/coproxy" -V 2>&1 | head -1 | awk '{print $NF}') at $rev; $(nproc) CPUs; $(redis-server --version | awk '{print $3}'), memcached $(memcached -V | awk '{print $2}')" >&2
+copy_coproxy "$COPROXY"
+stop_soak() { # the load loops stop when the file appears
+  touch "$work/stop"
+  cleanup
+}
+trap stop_soak EXIT
+echo "$(coproxy_at_rev); $(nproc) CPUs; $(redis_version), memcached $(memcached_version)" >&2
 echo "soak: $clients idle clients, ${duration}s of load, a backend restart every $((every / 2))s, samples every ${sample}s" >&2
 
 # coproxy raises its own fd limit (and warns when it cannot reach what --max-clients may need);
@@ -56,68 +53,12 @@ want_fds=$((2 * clients + 5000))
 [ "$(ulimit -Sn)" = unlimited ] || [ "$(ulimit -Sn)" -ge $((clients * 4 / 3 + 1000)) ] ||
   { echo "FATAL: $clients clients need about $((clients * 4 / 3 + 1000)) file descriptors, the limit is $(ulimit -Sn)" >&2; exit 1; }
 
-pids=()
-declare -A pidof logof cmdof # process label -> pid, log file, command line (for restarts)
-cleanup() {
-  set +e
-  touch "$work/stop"
-  [ -n "${IC_PID:-}" ] && kill "$IC_PID" 2>/dev/null
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  ( sleep 10; for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done ) &
-  local killer=$!
-  wait "${pidof[coproxy]}" 2>/dev/null
-  local st=$?
-  if [ $st != 0 ] && [ -z "${coproxy_gone:-}" ]; then
-    echo "WARNING: coproxy exited with status $st$([ $st -gt 128 ] && echo " (signal $((st - 128)))") on SIGINT; its log:" >&2
-    tail -20 "${logof[coproxy]}" >&2
-  fi
-  kill "$killer" 2>/dev/null
-  wait 2>/dev/null
-  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-start() { # label log command... : start in the background and remember it (and how, for restarts)
-  local label=$1 log=$2
-  shift 2
-  "$@" >>"$log" 2>&1 </dev/null &
-  pids+=($!)
-  pidof[$label]=$!
-  logof[$label]=$log
-  cmdof[$label]="$*"
-}
-alive() { kill -0 "${pidof[$1]}" 2>/dev/null; }
-check_alive() { # fail loudly, with the logs, if any started process has died
-  for label in "${!pidof[@]}"; do
-    if ! alive "$label"; then
-      echo "FATAL: $label (pid ${pidof[$label]}) is not running; its log ${logof[$label]}:" >&2
-      tail -50 "${logof[$label]}" >&2
-      exit 1
-    fi
-  done
-}
 answers() { # label port: is the backend up?
   if [[ $1 == r* ]]; then
     timeout 2 redis-cli -p "$2" ping 2>/dev/null | grep -q PONG
   else
     timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$2 && printf 'version\r\n' >&3 && head -c 7 <&3 | grep -q VERSION" 2>/dev/null
   fi
-}
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-nfds() { ls "/proc/$1/fd" | wc -l; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-metrics() { # names... -> their sums over all label sets, one line
-  python3 - "$admin" "$@" <<'PY'
-import sys, urllib.request
-body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode()
-sums = dict.fromkeys(sys.argv[2:], 0.0)
-for l in body.splitlines():
-    name = l.split("{")[0].split(" ")[0]
-    if name in sums:
-        sums[name] += float(l.split()[-1])
-print(" ".join("%d" % sums[n] for n in sys.argv[2:]))
-PY
 }
 
 # Backends. redis-servers need no persistence; r1 and m1 are the ones restarted.
@@ -169,14 +110,7 @@ sleep 1
 check_alive
 for b in r1 r2 rt m1 m2; do answers "$b" "${bport[$b]}" || { echo "FATAL: backend $b does not answer" >&2; exit 1; }; done
 
-# The idle-client holder, a coprocess: one command line in, one answer line out.
-coproc IC { exec python3 bench/idle_clients.py; }
-ic() {
-  local reply
-  echo "$*" >&"${IC[1]}"
-  read -r -t 900 reply <&"${IC[0]}" || { echo "FATAL: the idle-client holder did not answer '$*'" >&2; exit 1; }
-  echo "$reply"
-}
+start_idle_clients
 # Warm up: a few connections per pool, one request each, so both workers have their server
 # connections before the baseline is taken.
 for p in "$pr:redis" "$pm:memcache" "$pt:redis"; do ic open "${p%%:*}" 8 "${p#*:}" >/dev/null; done
@@ -188,7 +122,7 @@ fds_start=$(nfds "$cp_pid") rss_start=$(rss "$cp_pid")
 
 # Phase 1: CLIENTS idle connections, a third on each pool.
 echo "phase 1: opening $clients client connections" >&2
-read -r acc0 rej0 <<<"$(metrics coproxy_client_connections_accepted_total coproxy_client_connections_rejected_total)"
+read -r acc0 rej0 <<<"$(metrics "$admin" coproxy_client_connections_accepted_total coproxy_client_connections_rejected_total)"
 t0=$(date +%s.%N)
 opened=0 open_failed=0
 i=0
@@ -200,14 +134,14 @@ for p in "$pr:redis" "$pm:memcache" "$pt:redis"; do
   [ "$f" = 0 ] || echo "  WARNING: $f connects to port ${p%%:*} failed: $err" >&2
 done
 for ((i = 0; i < 600; i++)); do
-  read -r open_now <<<"$(metrics coproxy_clients)"
+  read -r open_now <<<"$(metrics "$admin" coproxy_clients)"
   [ "$open_now" -ge "$opened" ] && break
   sleep 0.1
 done
 t1=$(date +%s.%N)
 read -r _ answered1 _ failed1 err1 <<<"$(ic request)"
 [ "$failed1" = 0 ] || echo "  WARNING: $failed1 idle clients did not answer: $err1" >&2
-read -r acc1 rej1 open_now <<<"$(metrics coproxy_client_connections_accepted_total coproxy_client_connections_rejected_total coproxy_clients)"
+read -r acc1 rej1 open_now <<<"$(metrics "$admin" coproxy_client_connections_accepted_total coproxy_client_connections_rejected_total coproxy_clients)"
 sleep 2
 fds_clients=$(nfds "$cp_pid") rss_clients=$(rss "$cp_pid")
 phase1="$clients $opened $open_failed $((acc1 - acc0)) $((rej1 - rej0)) $open_now $answered1 $failed1 $(python3 -c "print('%.1f' % ($t1 - $t0))")"
@@ -264,7 +198,7 @@ sample_now() {
   local cpu
   cpu=$(python3 -c "print('%.0f' % (($ticks - $prev_ticks) / $(getconf CLK_TCK) / ($now - $prev_t) * 100))")
   prev_ticks=$ticks prev_t=$now
-  echo "$1 $(rss "$cp_pid") $(nfds "$cp_pid") $cpu $(metrics coproxy_clients coproxy_requests_total coproxy_forward_errors_total coproxy_server_ejects_total coproxy_server_connect_failures_total coproxy_client_errors_total)" >>"$samples"
+  echo "$1 $(rss "$cp_pid") $(nfds "$cp_pid") $cpu $(metrics "$admin" coproxy_clients coproxy_requests_total coproxy_forward_errors_total coproxy_server_ejects_total coproxy_server_connect_failures_total coproxy_client_errors_total)" >>"$samples"
 }
 while :; do
   el=$(($(date +%s) - phase2_start))
@@ -339,7 +273,7 @@ PY
   python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$admin/metrics', timeout=10).read().decode())" >"$curl_metrics"
   ic close >/dev/null
   for ((i = 0; i < 600; i++)); do
-    read -r open_now <<<"$(metrics coproxy_clients)"
+    read -r open_now <<<"$(metrics "$admin" coproxy_clients)"
     [ "$open_now" = 0 ] && break
     sleep 0.1
   done

@@ -4,27 +4,25 @@
 # redis-benchmark -k 0 (a fresh connection per PING) through the same proxies. Reports medians of
 # several rounds and ratios, because on a shared machine only ratios from one run mean anything.
 # Usage: bench/tcp.sh [seconds-per-iperf-run] [rounds]
+#   KEEP=1 keeps the temp dir (configs, logs); COPROXY=path measures that binary, unbuilt.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 secs=${1:-5}
 rounds=${2:-3}
 .ci/deps demo >/dev/null
-.ci/build coproxy >/dev/null
+coproxy_binary
 work=$(mktemp -d /tmp/coproxy-bench-tcp.XXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+copy_coproxy "$COPROXY"
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 iperf=$(port); redis=$(port)
 cp1=$(port); cpn=$(port); ha=$(port)
 rcp1=$(port); rcpn=$(port); rha=$(port)
 cpus=$(nproc)
 
-iperf3 -s -p "$iperf" >/dev/null 2>&1 &
-pids+=($!)
-redis-server --port "$redis" --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 &
-pids+=($!)
+start iperf3 "$work/iperf3.log" iperf3 -s -p "$iperf"
+start redis "$work/redis.log" redis-server --port "$redis" --bind 127.0.0.1 --save '' --appendonly no
 
 pool() { # name listen server preconnect
   printf '%s:\n  protocol: tcp\n  listen: 127.0.0.1:%s\n  preconnect: %s\n  server_connections: 4\n  servers:\n    - 127.0.0.1:%s:1\n' "$1" "$2" "$4" "$3"
@@ -32,10 +30,8 @@ pool() { # name listen server preconnect
 # iperf3's server runs one test at a time, so warm sockets would occupy it: no preconnect there.
 { pool iperf1 "$cp1" "$iperf" false; pool redis1 "$rcp1" "$redis" true; } >"$work/one.yml"
 { pool iperfn "$cpn" "$iperf" false; pool redisn "$rcpn" "$redis" true; } >"$work/all.yml"
-build/src/coproxy -c "$work/one.yml" --threads 1 --admin-addr "" -s 0 -v 3 &
-pids+=($!)
-build/src/coproxy -c "$work/all.yml" --threads "$cpus" --admin-addr "" -s 0 -v 3 &
-pids+=($!)
+start coproxy-one "$work/coproxy-one.log" "$work/coproxy" -c "$work/one.yml" --threads 1 --admin-addr "" -s 0 -v 3
+start coproxy-all "$work/coproxy-all.log" "$work/coproxy" -c "$work/all.yml" --threads "$cpus" --admin-addr "" -s 0 -v 3
 cat >"$work/haproxy.cfg" <<CFG
 global
   nbthread $cpus
@@ -56,12 +52,9 @@ frontend redis
 backend redis
   server s1 127.0.0.1:$redis
 CFG
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
-pids+=($!)
+start haproxy "$work/haproxy.log" haproxy -f "$work/haproxy.cfg" -db
 sleep 1
-for p in "${pids[@]}"; do
-  kill -0 "$p" 2>/dev/null || { echo "a benchmark process ($(ps -o cmd= -p "$p" || echo "pid $p")) failed to start" >&2; cat "$work"/*.log >&2; exit 1; }
-done
+check_alive
 
 gbps() { # port -> Gbit/s received; iperf3's server needs a moment between tests, so retry
   for _ in 1 2 3 4 5; do
