@@ -134,6 +134,25 @@ def redis_pool(name, listen_port, servers, **keys):
     return "\n".join(lines) + "\n"
 
 
+def memcache_pool(name, listen_port, servers, **keys):
+    """A pool that speaks memcached unless `keys` say otherwise (no 'redis:' line: its default)."""
+    lines = [f"{name}:", f"  listen: 127.0.0.1:{listen_port}"]
+    lines += [f"  {k}: {v}" for k, v in keys.items()]
+    lines.append("  servers:")
+    lines += [f"    - 127.0.0.1:{port}:1" for port in servers]
+    return "\n".join(lines) + "\n"
+
+
+def until(predicate, timeout=10.0):
+    """Polls `predicate` until it holds or `timeout` seconds pass; its last answer."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
 def raw_exchange(port, data, read_until_close=False, timeout=5.0):
     """Sends raw bytes, returns what comes back (until close, or until the socket goes quiet)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)

@@ -22,18 +22,10 @@ import redis
 from pymemcache.client.base import Client as Memcache
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Cluster, free_port, redis_pool  # noqa: E402
+from harness import Cluster, free_port, memcache_pool, redis_pool, until  # noqa: E402
 
 MAX_REQUEST = 1024 * 1024  # max_request_bytes of the abused pools
 OUTPUT_LIMIT = 256 * 1024  # their client_output_limit
-
-
-def memcache_pool(name, listen_port, servers, **keys):
-    lines = [f"{name}:", f"  listen: 127.0.0.1:{listen_port}"]
-    lines += [f"  {k}: {v}" for k, v in keys.items()]
-    lines.append("  servers:")
-    lines += [f"    - 127.0.0.1:{port}:1" for port in servers]
-    return "\n".join(lines) + "\n"
 
 
 def check(condition, message):
@@ -230,15 +222,6 @@ def metric(admin, name, **labels):
         if m and m.group(1) == name and sorted(filter(None, (m.group(2) or "").split(","))) == want:
             return float(m.group(3))
     return 0.0
-
-
-def until(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def stop_cleanly(proxy):

@@ -16,15 +16,7 @@ import urllib.request
 from pymemcache.client.base import Client
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Cluster, free_port  # noqa: E402
-
-
-def memcache_pool(name, listen_port, servers, **keys):
-    lines = [f"{name}:", f"  listen: 127.0.0.1:{listen_port}"]
-    lines += [f"  {k}: {v}" for k, v in keys.items()]
-    lines.append("  servers:")
-    lines += [f"    - 127.0.0.1:{port}:1" for port in servers]
-    return "\n".join(lines) + "\n"
+from harness import Cluster, free_port, memcache_pool  # noqa: E402
 
 
 class Raw:

@@ -19,7 +19,7 @@ import redis
 from pymemcache.client.base import Client as Memcache
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Cluster, free_port, redis_pool  # noqa: E402
+from harness import Cluster, free_port, redis_pool, until  # noqa: E402
 
 
 def http(url, method="GET"):
@@ -59,15 +59,6 @@ def stats_json(port):
             break
         data += chunk
     return json.loads(data)
-
-
-def until(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 class Observability(unittest.TestCase):
