@@ -234,8 +234,20 @@ def stop_cleanly(proxy):
 
 class AbusiveClients:
     """Each test: four well-behaved clients working while the abusive ones named run alongside.
-    A subclass starts the cluster (cls.proxy, cls.port, cls.pool) and defines the abusers, each
-    a method that checks what it gets back."""
+    A subclass names its protocol (pool, make_pool, backend) and defines the abusers, each a
+    method that checks what it gets back."""
+
+    @classmethod
+    def setUpClass(cls):
+        """Two backends (the subclass's `backend`) behind one pool (its `make_pool`) with small
+        limits, served by two workers."""
+        cls.cluster = Cluster().__enter__()
+        cls.servers = [cls.backend(cls.cluster) for _ in range(2)]
+        cls.port = free_port()
+        cls.proxy = cls.cluster.coproxy(
+            cls.make_pool(cls.pool, cls.port, [s.port for s in cls.servers], timeout=5000,
+                          max_request_bytes=MAX_REQUEST, client_output_limit=OUTPUT_LIMIT),
+            "--threads", "2", admin=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -285,16 +297,11 @@ class RedisAbusiveClients(AbusiveClients, unittest.TestCase):
     two workers."""
 
     pool = "cache"
+    make_pool = staticmethod(redis_pool)
 
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = Cluster().__enter__()
-        cls.shards = [cls.cluster.redis() for _ in range(2)]
-        cls.port = free_port()
-        cls.proxy = cls.cluster.coproxy(
-            redis_pool(cls.pool, cls.port, [s.port for s in cls.shards], timeout=5000,
-                       max_request_bytes=MAX_REQUEST, client_output_limit=OUTPUT_LIMIT),
-            "--threads", "2", admin=True)
+    @staticmethod
+    def backend(cluster):
+        return cluster.redis()
 
     def good_client(self, name):
         return redis_good_client(self.port, name)
@@ -374,16 +381,11 @@ class MemcacheAbusiveClients(AbusiveClients, unittest.TestCase):
     two workers."""
 
     pool = "mc"
+    make_pool = staticmethod(memcache_pool)
 
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = Cluster().__enter__()
-        cls.servers = [cls.cluster.memcached() for _ in range(2)]
-        cls.port = free_port()
-        cls.proxy = cls.cluster.coproxy(
-            memcache_pool(cls.pool, cls.port, [s.port for s in cls.servers], timeout=5000,
-                          max_request_bytes=MAX_REQUEST, client_output_limit=OUTPUT_LIMIT),
-            "--threads", "2", admin=True)
+    @staticmethod
+    def backend(cluster):
+        return cluster.memcached()
 
     def good_client(self, name):
         return memcache_good_client(self.port, name)
