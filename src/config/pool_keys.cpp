@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <limits>
 
 #include "config/address.hpp"
@@ -387,6 +388,17 @@ void check_servers(const pool_draft& d, problems& out) {
     }
 }
 
+// Keys that were given but do not apply to this pool's protocol.
+void reject_present(const std::set<std::string>& present,
+                    std::initializer_list<std::string_view> keys, const std::string& why,
+                    problems& out) {
+    for (std::string_view key : keys) {
+        if (present.count(std::string(key)) != 0) {
+            out.push_back({0, std::string(key), why});
+        }
+    }
+}
+
 }  // namespace
 
 const pool_key* find_pool_key(std::string_view name) {
@@ -423,25 +435,16 @@ std::vector<key_problem> finish_pool(pool_draft& d, const std::set<std::string>&
     }
     check_servers(d, out);
     if (d.cfg.protocol != protocol_kind::redis) {
-        for (std::string_view key : {"redis_auth", "redis_db"}) {
-            if (present.count(std::string(key)) != 0) {
-                out.push_back({0, std::string(key),
-                               "only applies to redis pools (this pool speaks " +
-                                   std::string(to_string(d.cfg.protocol)) + ")"});
-            }
-        }
+        reject_present(present, {"redis_auth", "redis_db"},
+                       "only applies to redis pools (this pool speaks " +
+                           std::string(to_string(d.cfg.protocol)) + ")",
+                       out);
     }
     if (d.cfg.protocol == protocol_kind::tcp) {
         // A byte relay has no requests or replies to bound; accepting these would promise a limit
         // that nothing enforces.
-        for (std::string_view key :
-             {"max_request_bytes", "client_output_limit", "server_max_inflight"}) {
-            if (present.count(std::string(key)) != 0) {
-                out.push_back({0, std::string(key),
-                               "only applies to redis and memcache pools (this pool is a tcp "
-                               "relay)"});
-            }
-        }
+        reject_present(present, {"max_request_bytes", "client_output_limit", "server_max_inflight"},
+                       "only applies to redis and memcache pools (this pool is a tcp relay)", out);
     }
     return out;
 }

@@ -134,7 +134,7 @@ runtime::task<void> keyed_session::close_lingering() {
         }
         while (slot_.socket.read_some(asio::buffer(sink), ec) > 0) {
         }
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        if (runtime::would_block(ec)) {
             ec = {};
         }
     }
@@ -145,7 +145,7 @@ bool keyed_session::read_available() {
     auto buf = in_.prepare(4096);
     boost::system::error_code ec;
     const std::size_t n = slot_.socket.read_some(asio::buffer(buf.data(), buf.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    if (runtime::would_block(ec)) {
         more_ = false;
         return true;
     }
@@ -241,7 +241,7 @@ void keyed_session::flush() {
         if (!gather_.empty()) {
             boost::system::error_code ec;
             n = slot_.socket.write_some(gather_, ec);
-            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            if (runtime::would_block(ec)) {
                 n = 0;
             } else if (ec) {
                 abort();  // the client is gone: stop the reader too

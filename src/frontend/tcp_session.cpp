@@ -64,7 +64,7 @@ runtime::task<void> pump(direction d, client_slot& slot) {
         boost::system::error_code ec;
         const std::size_t n =
             d.from.read_some(asio::buffer(d.buffer.acquire(), d.buffer.size()), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        if (runtime::would_block(ec)) {
             drained = true;
             continue;
         }

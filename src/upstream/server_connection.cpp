@@ -212,9 +212,9 @@ void server_connection::flush() {
         }
         gather_.clear();
         std::size_t bytes = 0;
-        for (std::size_t i = 0; i < to_send_.size() && gather_.size() < max_batch_requests &&
-                                bytes < max_batch_bytes &&
-                                sent_.size() + gather_.size() < settings_.max_in_flight;
+        for (std::size_t i = 0;
+             i < to_send_.size() && gather_.size() < max_batch_requests &&
+             bytes < max_batch_bytes && sent_.size() + gather_.size() < settings_.max_in_flight;
              ++i) {
             std::string_view payload = to_send_[i]->payload;
             if (i == 0) {
@@ -225,7 +225,7 @@ void server_connection::flush() {
         }
         boost::system::error_code ec;
         std::size_t n = socket_.write_some(gather_, ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        if (runtime::would_block(ec)) {
             n = 0;
         } else if (ec) {
             metrics_.server_err.add();

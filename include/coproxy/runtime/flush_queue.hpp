@@ -17,23 +17,23 @@ namespace coproxy::runtime {
 class flush_queue;
 
 class flushable {
-public:
+  public:
     // Writes what it can without blocking.
     virtual void flush() = 0;
 
-protected:
+  protected:
     flushable() = default;
     flushable(const flushable&) = delete;
     flushable& operator=(const flushable&) = delete;
     ~flushable();
 
-private:
+  private:
     friend class flush_queue;
     flush_queue* queue_ = nullptr;  // set while queued
 };
 
 class flush_queue {
-public:
+  public:
     explicit flush_queue(executor ex) : executor_(ex) {}
 
     void add(flushable& f) {
@@ -45,13 +45,6 @@ public:
         if (!scheduled_) {
             scheduled_ = true;
             asio::post(executor_, [this] { run(); });
-        }
-    }
-
-    void remove(flushable& f) {
-        if (f.queue_ == this) {
-            items_.erase(std::remove(items_.begin(), items_.end(), &f), items_.end());
-            f.queue_ = nullptr;
         }
     }
 
@@ -70,7 +63,7 @@ public:
         }
     }
 
-private:
+  private:
     friend class flushable;
     void forget(flushable* f) {
         std::replace(items_.begin(), items_.end(), f, static_cast<flushable*>(nullptr));

@@ -8,6 +8,7 @@
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,6 +29,11 @@ using steady_timer = asio::basic_waitable_timer<clock, asio::wait_traits<clock>,
 
 template <class T = void>
 using task = asio::awaitable<T>;
+
+// A non-blocking read or write found the socket empty or full: not an error, wait and retry.
+inline bool would_block(const boost::system::error_code& ec) {
+    return ec == asio::error::would_block || ec == asio::error::try_again;
+}
 
 }  // namespace runtime
 }  // namespace coproxy
