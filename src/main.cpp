@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -20,6 +19,7 @@
 #include "coproxy/frontend/proxy.hpp"
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/metrics.hpp"
+#include "coproxy/runtime/spawn.hpp"
 #include "coproxy/runtime/system.hpp"
 #include "coproxy/version.hpp"
 #include "reload.hpp"
@@ -27,7 +27,7 @@
 namespace {
 
 using namespace coproxy;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 const std::string banner = "coproxy-" + std::string(coproxy::version);
 
 std::optional<std::string> from_environment(const std::string& name) {
@@ -261,9 +261,10 @@ int main(int argc, char** argv) {
     }
     ::pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);  // a signal that came early arrives now
     asio::co_spawn(control, handle_signals(control, proxy, reload, options, signals),
-                   asio::detached);
+                   runtime::log_exceptions{"signal handling"});
     if (options.watch_config) {
-        asio::co_spawn(control, watch_config(control, reload), asio::detached);
+        asio::co_spawn(control, watch_config(control, reload),
+                       runtime::log_exceptions{"config watch"});
     }
     control.run();
     spdlog::info("stopped");

@@ -12,6 +12,7 @@
 #include "coproxy/admin/render.hpp"
 #include "coproxy/config/render.hpp"
 #include "coproxy/runtime/listener.hpp"
+#include "coproxy/runtime/spawn.hpp"
 
 namespace coproxy::admin {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 namespace http = boost::beast::http;
 using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 
 using response = http::response<http::string_body>;
 
@@ -29,16 +30,6 @@ response make(http::status status, std::string body, std::string_view type = "te
     res.set(http::field::content_type, type);
     res.body() = std::move(body);
     return res;
-}
-
-void log_escape(std::exception_ptr e) {
-    if (e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("admin connection failed: {}", ex.what());
-        }
-    }
 }
 
 // "host:port" or "[v6]:port".
@@ -198,15 +189,15 @@ std::string admin_server::state::listen_on(const std::string& address, unsigned 
             auto on_accept = [self, w, http, &worker](runtime::stream_socket&& s) {
                 if (http) {
                     asio::co_spawn(worker.get_executor(), self->serve_http(std::move(s), w),
-                                   log_escape);
+                                   runtime::log_exceptions{"admin connection"});
                 } else {
                     asio::co_spawn(worker.get_executor(), self->serve_stats(std::move(s)),
-                                   log_escape);
+                                   runtime::log_exceptions{"admin connection"});
                 }
             };
             asio::co_spawn(worker.get_executor(),
                            runtime::accept_loop(*acceptor, std::move(on_accept), address),
-                           log_escape);
+                           runtime::log_exceptions{"admin connection"});
         });
     }
     return {};

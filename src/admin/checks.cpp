@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "coproxy/runtime/event.hpp"
+#include "coproxy/runtime/spawn.hpp"
 #include "coproxy/upstream/connect.hpp"
 
 namespace coproxy::admin {
@@ -15,7 +16,7 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 
 // A count of answers still expected, and the wake-up when it reaches zero.
 struct countdown {
@@ -68,16 +69,6 @@ runtime::task<void> probe(runtime::executor ex, config::server_config server,
         stats->reachable_at.store(steady_ms(), std::memory_order_relaxed);
     }
     c->arrive();
-}
-
-void log_escape(std::exception_ptr e) {
-    if (e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("admin check failed: {}", ex.what());
-        }
-    }
 }
 
 }  // namespace
@@ -133,7 +124,7 @@ runtime::task<std::string> check_ready(frontend::proxy& proxy, unsigned here) {
             asio::co_spawn(proxy.worker(here).get_executor(),
                            probe(proxy.worker(here).get_executor(), cfg.servers[i], timeout,
                                  view.shared.servers[i], c),
-                           log_escape);
+                           runtime::log_exceptions{"admin check"});
         }
         co_await wait(c, timeout + 200ms);
         for (const auto& s : view.shared.servers) {

@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-#include "config/text.hpp"
+#include "config/values.hpp"
 
 namespace coproxy::config {
 namespace {

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "config/pool_keys.hpp"
-#include "config/text.hpp"
+#include "config/values.hpp"
 
 namespace coproxy::config {
 namespace {

@@ -10,7 +10,7 @@
 #include <limits>
 #include <variant>
 
-#include "config/text.hpp"
+#include "config/values.hpp"
 
 namespace coproxy::config {
 namespace {
@@ -86,27 +86,6 @@ const option_info* infos() {
         return v;
     }();
     return table.data();
-}
-
-std::optional<long long> parse_integer(std::string_view text) {
-    text = trim(text);
-    long long value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-std::optional<bool> parse_bool(std::string_view text) {
-    const std::string v = lowercase(trim(text));
-    if (v == "1" || v == "true" || v == "yes" || v == "on") {
-        return true;
-    }
-    if (v == "0" || v == "false" || v == "no" || v == "off") {
-        return false;
-    }
-    return std::nullopt;
 }
 
 // Parses `text` into the row's field. Returns an error message, empty on success.

@@ -31,6 +31,17 @@ std::string_view to_string(distribution_kind d) {
     return "?";
 }
 
+sharding::distribution_kind key_distribution(distribution_kind d) {
+    switch (d) {
+        case distribution_kind::modula:
+            return sharding::distribution_kind::modula;
+        case distribution_kind::random:
+            return sharding::distribution_kind::random;
+        default:
+            return sharding::distribution_kind::ketama;
+    }
+}
+
 std::string listen_address::to_string() const {
     if (is_unix()) {
         return path;

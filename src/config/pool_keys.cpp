@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "config/address.hpp"
-#include "config/text.hpp"
+#include "config/values.hpp"
 
 namespace coproxy::config {
 namespace {
@@ -37,31 +37,12 @@ std::string kind_name(const YAML::Node& node) {
 
 std::optional<long long> to_integer(const YAML::Node& node) {
     auto text = scalar(node);
-    if (!text) {
-        return std::nullopt;
-    }
-    const std::string_view t = trim(*text);
-    long long v = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc{} || end != t.data() + t.size()) {
-        return std::nullopt;
-    }
-    return v;
+    return text ? parse_integer(*text) : std::nullopt;
 }
 
 std::optional<bool> to_bool(const YAML::Node& node) {
     auto text = scalar(node);
-    if (!text) {
-        return std::nullopt;
-    }
-    const std::string v = lowercase(trim(*text));
-    if (v == "true" || v == "yes" || v == "on") {
-        return true;
-    }
-    if (v == "false" || v == "no" || v == "off") {
-        return false;
-    }
-    return std::nullopt;
+    return text ? parse_bool(*text) : std::nullopt;
 }
 
 template <auto Member>

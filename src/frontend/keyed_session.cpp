@@ -11,7 +11,7 @@ namespace coproxy::frontend {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 
 constexpr std::size_t max_batch_replies = 256;
 constexpr std::size_t max_batch_bytes = 256 * 1024;

@@ -5,6 +5,7 @@
 
 #include "coproxy/frontend/pool_service.hpp"
 #include "coproxy/runtime/listener.hpp"
+#include "coproxy/runtime/spawn.hpp"
 
 namespace coproxy::frontend {
 
@@ -23,13 +24,7 @@ void listener::start() {
     asio::co_spawn(worker_.worker.get_executor(),
                    runtime::accept_loop(acceptor_, std::move(on_accept), address_),
                    [address = address_](std::exception_ptr e) {
-                       if (e) {
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               spdlog::error("listener {} stopped: {}", address, ex.what());
-                           }
-                       }
+                       runtime::log_exception("listener " + address, e);
                    });
 }
 

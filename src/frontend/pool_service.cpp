@@ -5,6 +5,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "coproxy/runtime/spawn.hpp"
 #include "coproxy/upstream/connect.hpp"
 #include "frontend/sessions.hpp"
 
@@ -114,13 +115,7 @@ void pool_service::accept(runtime::stream_socket&& socket,
     worker_.sessions.fetch_add(1, std::memory_order_relaxed);
     asio::co_spawn(worker_.worker.get_executor(), run_session(worker_, *index),
                    [&w = worker_, i = *index](std::exception_ptr e) {
-                       if (e) {
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               spdlog::error("session ended by an exception: {}", ex.what());
-                           }
-                       }
+                       runtime::log_exception("session", e);
                        w.slab[i].service->metrics().client_connections.sub();
                        w.slab.release(i);
                        w.sessions.fetch_sub(1, std::memory_order_relaxed);

@@ -11,23 +11,14 @@
 #include <random>
 
 #include "coproxy/frontend/commands.hpp"
+#include "coproxy/runtime/spawn.hpp"
 #include "frontend/sessions.hpp"
 
 namespace coproxy::frontend {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
-void log_failure(std::exception_ptr e) {
-    if (e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("background task failed: {}", ex.what());
-        }
-    }
-}
+using runtime::nothrow;
 
 struct victim {
     slot_index index;
@@ -259,7 +250,7 @@ void proxy::close_spread(worker_state& state, std::chrono::milliseconds window,
     });
     std::shuffle(victims.begin(), victims.end(), std::minstd_rand(std::random_device{}()));
     asio::co_spawn(state.worker.get_executor(), close_one_by_one(state, std::move(victims), window),
-                   log_failure);
+                   runtime::log_exceptions{"closing connections"});
 }
 
 runtime::task<void> proxy::shutdown(std::chrono::milliseconds drain_delay,

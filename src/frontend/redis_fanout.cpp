@@ -114,7 +114,6 @@ redis_split::result redis_split::split(upstream::request& parent, const redis::c
     const auto keys = redis::fixed_keys(info, argv.size());
     const std::size_t width = info.merge == redis::merge_kind::mset ? 2 : 1;  // key, value
     // Map each key to a part; parts are created in the order their server first appears.
-    std::vector<std::uint32_t> server_of_key;
     std::vector<std::int32_t> part_of_server;
     std::vector<std::uint32_t> part_server;
     std::vector<std::uint32_t> key_part;

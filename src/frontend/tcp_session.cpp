@@ -15,7 +15,7 @@ namespace coproxy::frontend {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 
 struct direction {
     runtime::stream_socket& from;

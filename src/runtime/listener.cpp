@@ -18,8 +18,6 @@
 namespace coproxy::runtime {
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
 std::string errno_text(const char* what) {
     return std::string(what) + ": " + std::strerror(errno);
 }

@@ -5,21 +5,6 @@
 
 namespace coproxy::upstream {
 
-namespace {
-
-sharding::distribution_kind keyed_kind(config::distribution_kind k) {
-    switch (k) {
-        case config::distribution_kind::modula:
-            return sharding::distribution_kind::modula;
-        case config::distribution_kind::random:
-            return sharding::distribution_kind::random;
-        default:
-            return sharding::distribution_kind::ketama;
-    }
-}
-
-}  // namespace
-
 balancer::balancer(const config::pool_config& pool)
     : kind_(pool.distribution),
       hash_(pool.hash),
@@ -102,7 +87,7 @@ const sharding::continuum& balancer::ring(const std::vector<bool>& live) {
         for (std::size_t i = 0; i < live.size(); ++i) {
             flags[i] = live[i];
         }
-        ring_ = sharding::continuum::build(keyed_kind(kind_), nodes_,
+        ring_ = sharding::continuum::build(config::key_distribution(kind_), nodes_,
                                            std::span<const bool>(flags.get(), live.size()));
         ring_live_ = live;
     }

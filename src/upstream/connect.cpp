@@ -14,7 +14,7 @@ namespace coproxy::upstream {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 using runtime::stream_protocol;
 
 runtime::task<std::pair<boost::system::error_code, std::vector<stream_protocol::endpoint>>> resolve(

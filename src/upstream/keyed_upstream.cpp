@@ -8,21 +8,6 @@
 #include "coproxy/sharding/hash.hpp"
 
 namespace coproxy::upstream {
-namespace {
-
-sharding::distribution_kind to_sharding(config::distribution_kind k) {
-    switch (k) {
-        case config::distribution_kind::modula:
-            return sharding::distribution_kind::modula;
-        case config::distribution_kind::random:
-            return sharding::distribution_kind::random;
-        default:
-            return sharding::distribution_kind::ketama;
-    }
-}
-
-}  // namespace
-
 keyed_upstream::keyed_upstream(runtime::executor ex,
                                std::shared_ptr<const config::pool_config> pool,
                                std::shared_ptr<runtime::pool_stats> stats,
@@ -31,7 +16,7 @@ keyed_upstream::keyed_upstream(runtime::executor ex,
                                runtime::buffer_pool& buffers, runtime::flush_queue& flushes)
     : servers_(std::move(pool), std::move(stats), std::move(servers), worker),
       protocol_(std::move(protocol)),
-      distribution_(to_sharding(servers_.pool().distribution)) {
+      distribution_(config::key_distribution(servers_.pool().distribution)) {
     const auto& cfg = servers_.pool();
     for (std::uint32_t s = 0; s < cfg.servers.size(); ++s) {
         nodes_.push_back({cfg.servers[s].ketama_identity(), cfg.servers[s].weight});

@@ -10,6 +10,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/write.hpp>
 
+#include "coproxy/runtime/spawn.hpp"
 #include "coproxy/upstream/connect.hpp"
 
 namespace coproxy::upstream {
@@ -17,22 +18,12 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 using namespace std::chrono_literals;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 
 constexpr std::size_t max_batch_requests = 64;  // Asio gathers at most 64 buffers per write
 constexpr std::size_t max_batch_bytes = 256 * 1024;
 constexpr std::size_t read_size = 16 * 1024;
 constexpr auto max_backoff = 2s;
-
-void log_escape(std::exception_ptr e) {
-    if (e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("server connection task failed: {}", ex.what());
-        }
-    }
-}
 
 }  // namespace
 
@@ -88,7 +79,7 @@ void server_connection::connect() {
         return;
     }
     state_ = state::connecting;
-    asio::co_spawn(executor_, run(), log_escape);
+    asio::co_spawn(executor_, run(), runtime::log_exceptions{"server connection task"});
 }
 
 void server_connection::stop() {
@@ -401,7 +392,8 @@ void server_connection::fail(std::string reason) {
         owner_->connection_failed(settings_.server, failure_);
     }
     if (settings_.pool->preconnect) {
-        asio::co_spawn(executor_, reconnect_later(), log_escape);
+        asio::co_spawn(executor_, reconnect_later(),
+                       runtime::log_exceptions{"server connection task"});
     }
 }
 

@@ -4,31 +4,21 @@
 #include <sys/socket.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
+#include "coproxy/runtime/spawn.hpp"
 #include "coproxy/upstream/connect.hpp"
 
 namespace coproxy::upstream {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using runtime::nothrow;
 
 // A peek that never blocks: 0 bytes means the server closed; data means it spoke first (fine).
 bool peer_closed(runtime::stream_socket& socket) {
     char byte;
     const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
-void log_spawn_failure(std::exception_ptr e) {
-    if (e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("tcp upstream task failed: {}", ex.what());
-        }
-    }
 }
 
 }  // namespace
@@ -61,7 +51,7 @@ void tcp_upstream::start(eject_callback on_eject) {
         return;
     }
     for (std::uint32_t s = 0; s < warm_.size(); ++s) {
-        asio::co_spawn(executor_, keep_warm(s), log_spawn_failure);
+        asio::co_spawn(executor_, keep_warm(s), runtime::log_exceptions{"tcp upstream task"});
     }
 }
 
@@ -161,7 +151,8 @@ runtime::task<void> tcp_upstream::keep_warm(std::uint32_t server) {
         server_stats(server).server_connects.add();
         auto warm = std::make_shared<warm_socket>(std::move(r.socket));
         slot.idle.push_back(warm);
-        asio::co_spawn(executor_, watch(server, std::move(warm)), log_spawn_failure);
+        asio::co_spawn(executor_, watch(server, std::move(warm)),
+                       runtime::log_exceptions{"tcp upstream task"});
     }
 }
 

@@ -158,6 +158,17 @@ omega:
          EXPECT_TRUE(p.tcpkeepalive);
          EXPECT_TRUE(p.reuseport);
      }},
+    {"booleans_read_as_flags_read_them",
+     // One parser for every boolean: the words flags and COPROXY_* variables take work here too.
+     "a:\n  listen: 127.0.0.1:1\n  preconnect: 1\n  tcpkeepalive: ON\n  reuseport: off\n  "
+     "auto_eject_hosts: 0\n  servers:\n    - 127.0.0.1:11211:1\n",
+     [](const config& c) {
+         const auto& p = c.pools.at(0);
+         EXPECT_TRUE(p.preconnect);
+         EXPECT_TRUE(p.tcpkeepalive);
+         EXPECT_FALSE(p.reuseport);
+         EXPECT_FALSE(p.auto_eject_hosts);
+     }},
     {"timeout_minus_one_is_none",
      "a:\n  listen: 127.0.0.1:1\n  timeout: -1\n  servers:\n    - 127.0.0.1:11211:1\n",
      [](const config& c) { EXPECT_FALSE(c.pools.at(0).timeout.has_value()); }},

@@ -33,6 +33,10 @@ enum class distribution_kind : std::uint8_t {
 std::string_view to_string(protocol_kind);
 std::string_view to_string(distribution_kind);
 
+// The key distribution a continuum is built with: ketama, modula or random (the balancers, which
+// hash the client address in keyed mode, map to ketama).
+sharding::distribution_kind key_distribution(distribution_kind);
+
 // `host:port` (IPv4, hostname, or [IPv6]) or an absolute unix socket path with optional octal mode.
 struct listen_address {
     std::string host;                   // empty for unix sockets

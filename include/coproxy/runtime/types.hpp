@@ -30,6 +30,10 @@ using steady_timer = asio::basic_waitable_timer<clock, asio::wait_traits<clock>,
 template <class T = void>
 using task = asio::awaitable<T>;
 
+// The completion token for coroutine steps whose errors are expected values (EOF, a reset, a
+// timeout), never exceptions: `auto [ec, n] = co_await s.async_read_some(b, nothrow);`.
+inline constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
 // A non-blocking read or write found the socket empty or full: not an error, wait and retry.
 inline bool would_block(const boost::system::error_code& ec) {
     return ec == asio::error::would_block || ec == asio::error::try_again;
