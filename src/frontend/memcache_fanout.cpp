@@ -45,22 +45,6 @@ bool failed(const upstream::request& r, const upstream::backend_protocol& protoc
 
 }  // namespace
 
-memcache_fanout::memcache_fanout(upstream::request& parent, merge_kind merge,
-                                 const upstream::backend_protocol& protocol)
-    : parent_(parent), merge_(merge), protocol_(protocol) {}
-
-memcache_fanout::~memcache_fanout() {
-    for (auto& part : parts_) {
-        part->sink = nullptr;
-    }
-}
-
-void memcache_fanout::on_reply(upstream::request&) {
-    if (--remaining_ == 0) {
-        merge();
-    }
-}
-
 void memcache_fanout::merge() {
     std::string out;
     for (const auto& part : parts_) {
@@ -103,35 +87,16 @@ void memcache_fanout::merge_values(std::string& out) {
     out += "END\r\n";
 }
 
-memcache_fanout::result memcache_fanout::split_retrieval(
-    upstream::request& parent, const mc::request& request, const router& route,
-    const submitter& submit, upstream::request_pool& requests,
-    const upstream::backend_protocol& protocol) {
-    std::vector<std::int32_t> part_of_server;
-    std::vector<std::uint32_t> part_server;
-    std::vector<std::uint32_t> key_part;
-    for (const auto key : request.keys) {
-        const auto server = route(key);
-        if (!server) {
-            return {outcome::unroutable};
-        }
-        if (*server >= part_of_server.size()) {
-            part_of_server.resize(*server + 1, -1);
-        }
-        if (part_of_server[*server] < 0) {
-            part_of_server[*server] = static_cast<std::int32_t>(part_server.size());
-            part_server.push_back(*server);
-        }
-        key_part.push_back(static_cast<std::uint32_t>(part_of_server[*server]));
-    }
-    if (part_server.size() == 1) {
-        return {outcome::single, part_server.front()};
-    }
-    std::vector<std::vector<std::string_view>> part_keys(part_server.size());
+std::unique_ptr<fanout> memcache_fanout::retrieval(upstream::request& parent,
+                                                   const mc::request& request, key_groups groups,
+                                                   upstream::request_pool& requests,
+                                                   const upstream::backend_protocol& protocol) {
+    std::unique_ptr<memcache_fanout> group(
+        new memcache_fanout(parent, merge_kind::values, protocol));
+    std::vector<std::vector<std::string_view>> part_keys(groups.servers.size());
     for (std::size_t k = 0; k < request.keys.size(); ++k) {
-        part_keys[key_part[k]].push_back(request.keys[k]);
+        part_keys[groups.key_part[k]].push_back(request.keys[k]);
     }
-    auto group = std::make_unique<memcache_fanout>(parent, merge_kind::values, protocol);
     // The parsed keys point into the client's read buffer, which moves on: keep a copy.
     for (const auto key : request.keys) {
         group->key_storage_.append(key);
@@ -141,41 +106,28 @@ memcache_fanout::result memcache_fanout::split_retrieval(
         group->keys_.push_back(std::string_view(group->key_storage_).substr(offset, key.size()));
         offset += key.size();
     }
-    group->key_part_ = std::move(key_part);
-    group->remaining_ = part_server.size();
-    for (std::size_t p = 0; p < part_server.size(); ++p) {
-        auto part = requests.make();
-        mc::encode_retrieval(request.cmd, request.exptime, part_keys[p], part->payload);
-        part->kind = static_cast<std::uint8_t>(request.cmd);
-        part->sink = group.get();
-        group->parts_.push_back(part);
+    group->key_part_ = std::move(groups.key_part);
+    for (const auto& keys : part_keys) {
+        auto& part = group->add_part(requests);
+        mc::encode_retrieval(request.cmd, request.exptime, keys, part.payload);
+        part.kind = static_cast<std::uint8_t>(request.cmd);
     }
-    auto* fanout = group.get();
-    parent.group = std::move(group);
-    for (std::size_t p = 0; p < part_server.size(); ++p) {
-        submit(part_server[p], fanout->parts_[p]);
-    }
-    return {outcome::split};
+    return group;
 }
 
-void memcache_fanout::broadcast(upstream::request& parent, std::string_view payload,
-                                mc::command cmd, std::span<const std::uint32_t> servers,
-                                const submitter& submit, upstream::request_pool& requests,
-                                const upstream::backend_protocol& protocol) {
-    auto group = std::make_unique<memcache_fanout>(parent, merge_kind::all_ok, protocol);
-    group->remaining_ = servers.size();
-    for (std::size_t i = 0; i < servers.size(); ++i) {
-        auto part = requests.make();
-        part->payload.assign(payload);
-        part->kind = static_cast<std::uint8_t>(cmd);
-        part->sink = group.get();
-        group->parts_.push_back(part);
+std::unique_ptr<fanout> memcache_fanout::broadcast(upstream::request& parent,
+                                                   std::string_view payload, mc::command cmd,
+                                                   std::size_t servers,
+                                                   upstream::request_pool& requests,
+                                                   const upstream::backend_protocol& protocol) {
+    std::unique_ptr<memcache_fanout> group(
+        new memcache_fanout(parent, merge_kind::all_ok, protocol));
+    for (std::size_t i = 0; i < servers; ++i) {
+        auto& part = group->add_part(requests);
+        part.payload.assign(payload);
+        part.kind = static_cast<std::uint8_t>(cmd);
     }
-    auto* fanout = group.get();
-    parent.group = std::move(group);
-    for (std::size_t i = 0; i < servers.size(); ++i) {
-        submit(servers[i], fanout->parts_[i]);
-    }
+    return group;
 }
 
 }  // namespace coproxy::frontend

@@ -24,8 +24,8 @@ mc::request_limits request_limits(std::uint64_t max_request_bytes) {
 
 class memcache_session final : public keyed_session {
   public:
-    memcache_session(client_slot& slot, worker_state& worker)
-        : keyed_session(slot, worker),
+    memcache_session(worker_state& worker, slot_index index)
+        : keyed_session(worker, index),
           parser_(request_limits(service().config().effective_max_request_bytes())) {}
 
     void on_reply(upstream::request& r) override {
@@ -66,7 +66,6 @@ class memcache_session final : public keyed_session {
             }
             in_.consume(r.consumed);
             if (r.close || quit_) {
-                stop_reading();
                 return step::stop;
             }
         }
@@ -124,40 +123,16 @@ class memcache_session final : public keyed_session {
         }
     }
 
-    void forward(upstream::request_ptr r, std::string_view key) {
-        const auto server = upstream().route(key);
-        if (!server) {
-            r->finish(upstream().protocol().error_reply("no server is available for this key"),
-                      true);
-            return;
-        }
-        submit(*server, std::move(r));
-    }
-
     void get_many(const mc::request& req) {
         auto parent = add_request();
         parent->kind = static_cast<std::uint8_t>(req.cmd);
-        auto& up = upstream();
-        const auto result = memcache_fanout::split_retrieval(
-            *parent, req, [&up](std::string_view key) { return up.route(key); },
-            [this](std::uint32_t server, upstream::request_ptr part) {
-                submit(server, std::move(part));
-            },
-            service().worker().requests, up.protocol());
-        switch (result.what) {
-            case memcache_fanout::outcome::single:
-                parent->payload.assign(req.raw);
-                submit(result.server, std::move(parent));
-                break;
-            case memcache_fanout::outcome::unroutable:
-                parent->finish(up.protocol().error_reply("no server is available for this key"),
-                               true);
-                break;
-            case memcache_fanout::outcome::split:
-                metrics().fragments.add(
-                    static_cast<memcache_fanout*>(parent->group.get())->parts());
-                break;
-        }
+        fan_out(
+            std::move(parent), req.keys.size(), [&](std::size_t i) { return req.keys[i]; },
+            [&](upstream::request& whole) { whole.payload.assign(req.raw); },
+            [&](upstream::request& p, key_groups groups) {
+                return memcache_fanout::retrieval(p, req, std::move(groups), worker().requests,
+                                                  upstream().protocol());
+            });
     }
 
     void flush_all(const mc::request& req) {
@@ -173,13 +148,10 @@ class memcache_session final : public keyed_session {
         for (std::uint32_t s = 0; s < servers.size(); ++s) {
             servers[s] = s;
         }
-        auto& up = upstream();
-        memcache_fanout::broadcast(
-            *parent, payload, req.cmd, servers,
-            [this](std::uint32_t server, upstream::request_ptr part) {
-                submit(server, std::move(part));
-            },
-            service().worker().requests, up.protocol());
+        launch(*parent,
+               memcache_fanout::broadcast(*parent, payload, req.cmd, servers.size(),
+                                          worker().requests, upstream().protocol()),
+               servers);
     }
 
     mc::request_parser parser_;
@@ -188,8 +160,8 @@ class memcache_session final : public keyed_session {
 
 }  // namespace
 
-std::unique_ptr<keyed_session> make_memcache_session(client_slot& slot, worker_state& worker) {
-    return std::make_unique<memcache_session>(slot, worker);
+std::unique_ptr<keyed_session> make_memcache_session(worker_state& worker, slot_index index) {
+    return std::make_unique<memcache_session>(worker, index);
 }
 
 }  // namespace coproxy::frontend

@@ -3,9 +3,6 @@
 
 #include <sys/socket.h>
 
-#include <boost/asio/co_spawn.hpp>
-
-#include "coproxy/runtime/spawn.hpp"
 #include "coproxy/upstream/connect.hpp"
 #include "frontend/sessions.hpp"
 
@@ -113,13 +110,7 @@ void pool_service::accept(runtime::stream_socket&& socket,
     metrics().client_connections_accepted.add();
     metrics().client_connections.add();
     worker_.sessions.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(worker_.worker.get_executor(), run_session(worker_, *index),
-                   [&w = worker_, i = *index](std::exception_ptr e) {
-                       runtime::log_exception("session", e);
-                       w.slab[i].service->metrics().client_connections.sub();
-                       w.slab.release(i);
-                       w.sessions.fetch_sub(1, std::memory_order_relaxed);
-                   });
+    start_session(worker_, *index);
 }
 
 }  // namespace coproxy::frontend

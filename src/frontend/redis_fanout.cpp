@@ -17,19 +17,26 @@ bool is_error(const upstream::request& r) {
 
 }  // namespace
 
-redis_fanout::redis_fanout(upstream::request& parent, redis::merge_kind merge,
+redis_fanout::redis_fanout(upstream::request& parent, const redis::command_info& info,
+                           const redis_keys& keys, key_groups groups,
+                           upstream::request_pool& requests,
                            const upstream::backend_protocol& protocol)
-    : parent_(parent), merge_(merge), protocol_(protocol) {}
-
-redis_fanout::~redis_fanout() {
-    for (auto& part : parts_) {
-        part->sink = nullptr;  // parts may outlive the parent in server queues
+    : fanout(parent),
+      merge_(info.merge),
+      protocol_(protocol),
+      key_part_(std::move(groups.key_part)) {
+    const std::size_t width = info.merge == redis::merge_kind::mset ? 2 : 1;  // key, value
+    std::vector<std::vector<std::string_view>> part_args(
+        groups.servers.size(), std::vector<std::string_view>{keys.argv[0]});
+    for (std::size_t k = 0; k < key_part_.size(); ++k) {
+        auto& args = part_args[key_part_[k]];
+        const std::size_t i = keys.range.first + k * keys.range.step;
+        for (std::size_t w = 0; w < width; ++w) {
+            args.push_back(keys.argv[i + w]);
+        }
     }
-}
-
-void redis_fanout::on_reply(upstream::request&) {
-    if (--remaining_ == 0) {
-        merge();
+    for (const auto& args : part_args) {
+        resp::encode_request(args, add_part(requests).payload);
     }
 }
 
@@ -105,62 +112,6 @@ void redis_fanout::merge_sum(std::string& out) {
         sum += *value;
     }
     out = ":" + std::to_string(sum) + "\r\n";
-}
-
-redis_split::result redis_split::split(upstream::request& parent, const redis::command_info& info,
-                                       std::span<const std::string_view> argv, const router& route,
-                                       const submitter& submit, upstream::request_pool& requests,
-                                       const upstream::backend_protocol& protocol) {
-    const auto keys = redis::fixed_keys(info, argv.size());
-    const std::size_t width = info.merge == redis::merge_kind::mset ? 2 : 1;  // key, value
-    // Map each key to a part; parts are created in the order their server first appears.
-    std::vector<std::int32_t> part_of_server;
-    std::vector<std::uint32_t> part_server;
-    std::vector<std::uint32_t> key_part;
-    for (std::size_t i = keys.first; i <= keys.last; i += keys.step) {
-        const auto server = route(argv[i]);
-        if (!server) {
-            return {outcome::unroutable};
-        }
-        if (*server >= part_of_server.size()) {
-            part_of_server.resize(*server + 1, -1);
-        }
-        if (part_of_server[*server] < 0) {
-            part_of_server[*server] = static_cast<std::int32_t>(part_server.size());
-            part_server.push_back(*server);
-        }
-        key_part.push_back(static_cast<std::uint32_t>(part_of_server[*server]));
-    }
-    if (part_server.size() == 1) {
-        return {outcome::single, part_server.front()};
-    }
-    // One argument list per part: the command name, then its keys (and values) in client order.
-    std::vector<std::vector<std::string_view>> part_args(part_server.size(),
-                                                         std::vector<std::string_view>{argv[0]});
-    std::size_t k = 0;
-    for (std::size_t i = keys.first; i <= keys.last; i += keys.step, ++k) {
-        auto& args = part_args[key_part[k]];
-        for (std::size_t w = 0; w < width; ++w) {
-            args.push_back(argv[i + w]);
-        }
-    }
-    auto group = std::make_unique<redis_fanout>(parent, info.merge, protocol);
-    group->key_part_ = std::move(key_part);
-    group->remaining_ = part_server.size();
-    for (std::size_t p = 0; p < part_server.size(); ++p) {
-        auto part = requests.make();
-        resp::encode_request(part_args[p], part->payload);
-        part->sink = group.get();
-        part->tag = static_cast<std::uint32_t>(p);
-        group->parts_.push_back(part);
-    }
-    auto* fanout = group.get();
-    parent.group = std::move(group);
-    // Submitting may complete parts at once (a server backing off), so the group is attached first.
-    for (std::size_t p = 0; p < part_server.size(); ++p) {
-        submit(part_server[p], fanout->parts_[p]);
-    }
-    return {outcome::split};
 }
 
 }  // namespace coproxy::frontend

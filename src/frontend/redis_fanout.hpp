@@ -3,61 +3,44 @@
 // summed). Splitting and merging are linear in the number of keys.
 #pragma once
 
-#include <functional>
-#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "coproxy/protocol/redis_commands.hpp"
 #include "coproxy/upstream/backend_protocol.hpp"
-#include "coproxy/upstream/request.hpp"
+#include "frontend/fanout.hpp"
 
 namespace coproxy::frontend {
 
-class redis_fanout final : public upstream::request_group {
-  public:
-    redis_fanout(upstream::request& parent, protocol::redis::merge_kind merge,
-                 const upstream::backend_protocol& protocol);
-    ~redis_fanout() override;
+// The keys of a multi-key command, in the client's order.
+struct redis_keys {
+    redis_keys(const protocol::redis::command_info& info, std::span<const std::string_view> argv)
+        : argv(argv), range(protocol::redis::fixed_keys(info, argv.size())) {}
+    std::size_t count() const { return (range.last - range.first) / range.step + 1; }
+    std::string_view operator()(std::size_t i) const { return argv[range.first + i * range.step]; }
 
-    void on_reply(upstream::request& part) override;
-    std::size_t parts() const { return parts_.size(); }
+    std::span<const std::string_view> argv;
+    protocol::redis::key_range range;
+};
+
+class redis_fanout final : public fanout {
+  public:
+    // One part per group: the command name, then its keys (and values, for MSET) in client order.
+    redis_fanout(upstream::request& parent, const protocol::redis::command_info& info,
+                 const redis_keys& keys, key_groups groups, upstream::request_pool& requests,
+                 const upstream::backend_protocol& protocol);
 
   private:
-    friend struct redis_split;
-    void merge();
+    void merge() override;
     void merge_mget(std::string& out);
     void merge_mset(std::string& out);
     void merge_sum(std::string& out);
     const upstream::request* first_error() const;
 
-    upstream::request& parent_;
     protocol::redis::merge_kind merge_;
     const upstream::backend_protocol& protocol_;
-    std::vector<upstream::request_ptr> parts_;
     std::vector<std::uint32_t> key_part_;  // MGET: the part that holds each key, in key order
-    std::size_t remaining_ = 0;
-};
-
-// The outcome of splitting a request by server.
-struct redis_split {
-    // Servers for the keys of `argv` (a multi-key command). nullopt for a key means no server is
-    // available. When every key maps to one server the request goes there whole (`single`).
-    // Otherwise the parts are attached to `parent` as a redis_fanout; `submit` sends each part.
-    using router = std::function<std::optional<std::uint32_t>(std::string_view key)>;
-    using submitter = std::function<void(std::uint32_t server, upstream::request_ptr part)>;
-
-    enum class outcome : std::uint8_t { single, split, unroutable };
-    struct result {
-        outcome what;
-        std::uint32_t server = 0;  // single
-    };
-
-    static result split(upstream::request& parent, const protocol::redis::command_info& info,
-                        std::span<const std::string_view> argv, const router& route,
-                        const submitter& submit, upstream::request_pool& requests,
-                        const upstream::backend_protocol& protocol);
 };
 
 }  // namespace coproxy::frontend

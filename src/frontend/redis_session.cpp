@@ -41,7 +41,7 @@ std::string bulk(std::string_view s) {
 
 class redis_session final : public keyed_session {
   public:
-    redis_session(client_slot& slot, worker_state& worker) : keyed_session(slot, worker) {
+    redis_session(worker_state& worker, slot_index index) : keyed_session(worker, index) {
         password_ = service().config().redis_auth;
         authenticated_ = password_.empty();
         parser_.set_limits(limits(!authenticated_));
@@ -60,8 +60,7 @@ class redis_session final : public keyed_session {
             if (r.st != resp::status::ok) {
                 metrics().protocol_errors.add();
                 reply_local("-ERR " + std::string(r.error) + "\r\n");
-                stop_reading();  // as Redis does: the error, then the connection closes
-                return step::stop;
+                return step::stop;  // as Redis does: the error, then the connection closes
             }
             if (refuse_if_too_large(r.consumed)) {
                 return step::stop;
@@ -71,7 +70,6 @@ class redis_session final : public keyed_session {
             }
             in_.consume(r.consumed);
             if (quit_) {
-                stop_reading();
                 return step::stop;
             }
         }
@@ -123,9 +121,12 @@ class redis_session final : public keyed_session {
             case redis::command_kind::multi_key:
                 forward_multi(*info, raw);
                 break;
-            default:
-                forward(add_request(), raw, argv_[redis::route_key(*info, argv_)]);
+            default: {
+                auto r = add_request();
+                copy_payload(*r, raw);
+                forward(std::move(r), argv_[redis::route_key(*info, argv_)]);
                 break;
+            }
         }
     }
 
@@ -137,39 +138,15 @@ class redis_session final : public keyed_session {
         }
     }
 
-    void forward(upstream::request_ptr r, std::span<const char> raw, std::string_view key) {
-        const auto server = upstream().route(key);
-        if (!server) {
-            r->finish(upstream().protocol().error_reply("no server is available for this key"),
-                      true);
-            return;
-        }
-        copy_payload(*r, raw);
-        submit(*server, std::move(r));
-    }
-
     void forward_multi(const redis::command_info& info, std::span<const char> raw) {
-        auto parent = add_request();
-        auto& up = upstream();
-        const auto result = redis_split::split(
-            *parent, info, argv_, [&up](std::string_view key) { return up.route(key); },
-            [this](std::uint32_t server, upstream::request_ptr part) {
-                submit(server, std::move(part));
-            },
-            service().worker().requests, up.protocol());
-        switch (result.what) {
-            case redis_split::outcome::single:
-                copy_payload(*parent, raw);
-                submit(result.server, std::move(parent));
-                break;
-            case redis_split::outcome::unroutable:
-                parent->finish(up.protocol().error_reply("no server is available for this key"),
-                               true);
-                break;
-            case redis_split::outcome::split:
-                metrics().fragments.add(static_cast<redis_fanout*>(parent->group.get())->parts());
-                break;
-        }
+        const redis_keys keys(info, argv_);
+        fan_out(
+            add_request(), keys.count(), keys,
+            [&](upstream::request& whole) { copy_payload(whole, raw); },
+            [&](upstream::request& parent, key_groups groups) {
+                return std::make_unique<redis_fanout>(parent, info, keys, std::move(groups),
+                                                      worker().requests, upstream().protocol());
+            });
     }
 
     void answer_locally(const redis::command_info& info) {
@@ -226,8 +203,8 @@ class redis_session final : public keyed_session {
 
 }  // namespace
 
-std::unique_ptr<keyed_session> make_redis_session(client_slot& slot, worker_state& worker) {
-    return std::make_unique<redis_session>(slot, worker);
+std::unique_ptr<keyed_session> make_redis_session(worker_state& worker, slot_index index) {
+    return std::make_unique<redis_session>(worker, index);
 }
 
 }  // namespace coproxy::frontend

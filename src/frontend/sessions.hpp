@@ -1,5 +1,5 @@
-// The per-connection coroutines, one per protocol. Each runs for the life of one client and
-// keeps its state in the client's slab entry.
+// Client sessions, one kind per protocol, each living in the client's slab entry: keyed sessions
+// (Redis, memcached) are handlers that release their slot when done; a tcp pair is a coroutine.
 #pragma once
 
 #include "coproxy/frontend/worker_state.hpp"
@@ -8,12 +8,16 @@ namespace coproxy::frontend {
 
 class keyed_session;
 
-std::unique_ptr<keyed_session> make_redis_session(client_slot& slot, worker_state& worker);
-std::unique_ptr<keyed_session> make_memcache_session(client_slot& slot, worker_state& worker);
+std::unique_ptr<keyed_session> make_redis_session(worker_state& worker, slot_index index);
+std::unique_ptr<keyed_session> make_memcache_session(worker_state& worker, slot_index index);
 
-runtime::task<void> run_session(worker_state& worker, slot_index index);
+// Serves the client in slot `index` with its pool's protocol; the slot is released at the end.
+void start_session(worker_state& worker, slot_index index);
 
 runtime::task<void> run_tcp_session(worker_state& worker, slot_index index);
+
+// Releases a finished client's slot and its place in the gauges.
+void release_client(worker_state& worker, slot_index index);
 
 // Ends a session now: a tcp pair's sockets are closed, a keyed session aborts.
 void close_pair(client_slot& slot);

@@ -6,9 +6,9 @@
 #include <sys/socket.h>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/write.hpp>
 
 #include "coproxy/frontend/pool_service.hpp"
+#include "coproxy/runtime/idle_watchdog.hpp"
 #include "frontend/sessions.hpp"
 
 namespace coproxy::frontend {
@@ -18,8 +18,8 @@ using namespace asio::experimental::awaitable_operators;
 using runtime::nothrow;
 
 struct direction {
-    runtime::stream_socket& from;
-    runtime::stream_socket& to;
+    runtime::transport& from;
+    runtime::transport& to;
     runtime::buffer_lease& buffer;
     runtime::counter& bytes_in;   // read from `from`
     runtime::counter& bytes_out;  // written to `to`
@@ -27,9 +27,9 @@ struct direction {
 };
 
 // The peer reset: make the other side see a reset too, not a clean close.
-void pass_on_reset(runtime::stream_socket& to) {
+void pass_on_reset(runtime::transport& to) {
     boost::system::error_code ignored;
-    to.set_option(asio::socket_base::linger(true, 0), ignored);
+    to.socket().set_option(asio::socket_base::linger(true, 0), ignored);
 }
 
 std::string client_key(runtime::stream_socket& socket) {
@@ -50,13 +50,32 @@ std::string client_key(runtime::stream_socket& socket) {
     return text;
 }
 
+// Writes all of `data`, waiting for writability whenever the connection takes no more.
+runtime::task<boost::system::error_code> write_all(runtime::transport& to,
+                                                   asio::const_buffer data) {
+    while (data.size() > 0) {
+        boost::system::error_code ec;
+        const std::size_t n = to.write_some(std::span(&data, 1), ec);
+        data += n;
+        if (runtime::would_block(ec)) {
+            auto [wec] = co_await to.async_wait_writable(nothrow);
+            if (wec) {
+                co_return wec;
+            }
+        } else if (ec) {
+            co_return ec;
+        }
+    }
+    co_return boost::system::error_code{};
+}
+
 // Moves bytes one way until EOF (then half-closes `to`) or an error (then ends the pair).
 runtime::task<void> pump(direction d, client_slot& slot) {
     bool drained = true;  // the last read came up short, so the socket is likely empty
     for (;;) {
         if (drained) {
             d.buffer.release();
-            auto [ec] = co_await d.from.async_wait(runtime::stream_socket::wait_read, nothrow);
+            auto [ec] = co_await d.from.async_wait_readable(nothrow);
             if (ec) {
                 co_return;  // the pair was closed (error elsewhere, idle timeout, shutdown)
             }
@@ -70,7 +89,7 @@ runtime::task<void> pump(direction d, client_slot& slot) {
         }
         if (ec == asio::error::eof) {
             d.eofs.add();
-            d.to.shutdown(runtime::stream_socket::shutdown_send, ec);
+            d.to.shutdown_send(ec);
             d.buffer.release();
             co_return;
         }
@@ -84,30 +103,12 @@ runtime::task<void> pump(direction d, client_slot& slot) {
         drained = n < d.buffer.size();
         d.bytes_in.add(n);
         slot.last_active = runtime::clock::now();
-        auto [wec, written] =
-            co_await asio::async_write(d.to, asio::buffer(d.buffer.data(), n), nothrow);
-        if (wec) {
+        if (co_await write_all(d.to, asio::buffer(d.buffer.data(), n))) {
             close_pair(slot);
             co_return;
         }
-        d.bytes_out.add(written);
+        d.bytes_out.add(n);
         slot.last_active = runtime::clock::now();
-    }
-}
-
-// Returns when the pair has been idle for `idle`; cancelled (and returns) when the pair ends.
-runtime::task<void> idle_watchdog(client_slot& slot, std::chrono::milliseconds idle) {
-    runtime::steady_timer timer(slot.socket.get_executor());
-    for (;;) {
-        timer.expires_at(slot.last_active + idle);
-        auto [ec] = co_await timer.async_wait(nothrow);
-        if (ec) {
-            co_return;
-        }
-        if (runtime::clock::now() - slot.last_active >= idle) {
-            slot.service->metrics().client_idle_timeouts.add();
-            co_return;
-        }
     }
 }
 
@@ -115,15 +116,22 @@ runtime::task<void> relay(client_slot& slot) {
     auto& pool = slot.service->metrics();
     auto& server = *slot.server;
     auto& counters = slot.service->tcp()->server_stats(server.server());
-    direction upstream{slot.socket,          server.socket,          slot.in,
+    direction upstream{slot.client,          server.stream,          slot.in,
                        pool.client_bytes_in, counters.request_bytes, pool.client_eof};
-    direction downstream{server.socket,           slot.socket,           slot.out,
+    direction downstream{server.stream,           slot.client,           slot.out,
                          counters.response_bytes, pool.client_bytes_out, counters.server_eof};
     const auto idle = slot.service->config().idle_timeout;
     if (idle.count() == 0) {
         co_await (pump(upstream, slot) && pump(downstream, slot));
-    } else {
-        co_await ((pump(upstream, slot) && pump(downstream, slot)) || idle_watchdog(slot, idle));
+        co_return;
+    }
+    runtime::steady_timer timer(slot.client.get_executor());
+    auto ended = co_await (
+        (pump(upstream, slot) && pump(downstream, slot)) ||
+        runtime::async_wait_idle(
+            timer, slot.last_active, idle, [] { return runtime::activity::waiting; }, nothrow));
+    if (ended.index() == 1 && !std::get<0>(std::get<1>(ended))) {
+        pool.client_idle_timeouts.add();
     }
 }
 
@@ -133,10 +141,9 @@ void close_pair(client_slot& slot) {
     if (slot.session) {
         slot.session->abort();
     }
-    boost::system::error_code ignored;
-    slot.socket.close(ignored);
+    slot.client.close();
     if (slot.server) {
-        slot.server->socket.close(ignored);
+        slot.server->stream.close();
     }
 }
 
@@ -148,7 +155,7 @@ runtime::task<void> run_tcp_session(worker_state& worker, slot_index index) {
     std::string key;
     if (distribution == config::distribution_kind::ketama ||
         distribution == config::distribution_kind::modula) {
-        key = client_key(slot.socket);
+        key = client_key(slot.client.socket());
     }
     auto connection = co_await slot.service->tcp()->acquire(key);
     if (!connection) {
@@ -157,7 +164,7 @@ runtime::task<void> run_tcp_session(worker_state& worker, slot_index index) {
     }
     slot.server.emplace(std::move(*connection));
     boost::system::error_code ec;
-    slot.server->socket.non_blocking(true, ec);
+    slot.server->stream.socket().non_blocking(true, ec);
     co_await relay(slot);
     close_pair(slot);
 }

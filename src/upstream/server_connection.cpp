@@ -35,10 +35,11 @@ server_connection::server_connection(runtime::executor ex, connection_settings s
       settings_(std::move(settings)),
       metrics_(metrics),
       owner_(&owner),
-      socket_(ex),
+      link_(runtime::stream_socket(ex)),
       reader_(settings_.protocol->make_reader()),
       in_(buffers),
       flushes_(flushes),
+      writer_(max_batch_requests, max_batch_bytes),
       wake_writer_(ex),
       wake_watch_(ex),
       deadline_(ex),
@@ -86,8 +87,7 @@ void server_connection::stop() {
     const bool was_up = state_ == state::ready;
     state_ = state::stopped;
     owner_ = nullptr;
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+    link_.close();
     if (was_up) {
         metrics_.server_connections.sub();
     }
@@ -115,7 +115,7 @@ runtime::task<void> server_connection::run() {
         fail(connected.error.message());
         co_return;
     }
-    socket_ = std::move(connected.socket);
+    link_ = runtime::transport(std::move(connected.socket));
     reader_ = settings_.protocol->make_reader();
     metrics_.server_connects.add();
     if (!co_await handshake()) {
@@ -124,7 +124,7 @@ runtime::task<void> server_connection::run() {
     state_ = state::ready;
     metrics_.server_connections.add();
     boost::system::error_code ignored;
-    socket_.non_blocking(true, ignored);  // flush() writes without waiting
+    link_.socket().non_blocking(true, ignored);  // flush() writes without waiting
     backoff_ = 100ms;
     if (owner_ != nullptr) {
         owner_->connection_up(settings_.server);
@@ -144,7 +144,7 @@ runtime::task<bool> server_connection::handshake() {
         all += s;
     }
     deadline_.expires_after(settings_.pool->effective_connect_timeout());
-    auto wrote = co_await (asio::async_write(socket_, asio::buffer(all), nothrow) ||
+    auto wrote = co_await (asio::async_write(link_.socket(), asio::buffer(all), nothrow) ||
                            deadline_.async_wait(nothrow));
     if (wrote.index() == 1) {
         fail("Connection timed out");
@@ -173,7 +173,7 @@ runtime::task<bool> server_connection::handshake() {
             co_return false;
         }
         auto buf = in_.prepare(read_size);
-        auto got = co_await (socket_.async_read_some(asio::buffer(buf), nothrow) ||
+        auto got = co_await (link_.socket().async_read_some(asio::buffer(buf), nothrow) ||
                              deadline_.async_wait(nothrow));
         if (got.index() == 1) {
             fail("Connection timed out");
@@ -189,75 +189,56 @@ runtime::task<bool> server_connection::handshake() {
     co_return true;
 }
 
+// Requests go out in order while fewer than max_in_flight await replies; once written in full
+// they move to sent_, and their timeout starts. One whose client left before any of it was
+// written is dropped.
+struct server_connection::request_policy {
+    server_connection& c;
+    runtime::clock::time_point now = runtime::clock::now();
+    bool was_idle = c.sent_.empty();
+
+    bool ready(const request_ptr&, std::size_t i) const {
+        return c.sent_.size() + i < c.settings_.max_in_flight;
+    }
+    std::string_view bytes(const request_ptr& r) const { return r->payload; }
+    bool abandoned(const request_ptr& r) const {
+        if (r->sink != nullptr) {
+            return false;
+        }
+        c.metrics_.queued.sub();
+        c.metrics_.queued_bytes.sub(static_cast<std::int64_t>(r->payload.size()));
+        return true;
+    }
+    void written(request_ptr& r) {
+        r->sent = now;
+        const auto size = static_cast<std::int64_t>(r->payload.size());
+        c.metrics_.requests.add();
+        c.metrics_.request_bytes.add(r->payload.size());
+        c.metrics_.queued.sub();
+        c.metrics_.queued_bytes.sub(size);
+        c.metrics_.in_flight.add();
+        c.metrics_.in_flight_bytes.add(size);
+        c.sent_.push_back(std::move(r));
+    }
+};
+
 void server_connection::flush() {
     if (state_ != state::ready || write_blocked_) {
         return;
     }
-    while (!to_send_.empty() && sent_.size() < settings_.max_in_flight) {
-        // A request whose client left before any of it was written never happened.
-        if (head_written_ == 0 && to_send_.front()->sink == nullptr) {
-            metrics_.queued.sub();
-            metrics_.queued_bytes.sub(static_cast<std::int64_t>(to_send_.front()->payload.size()));
-            to_send_.pop_front();
-            continue;
-        }
-        gather_.clear();
-        std::size_t bytes = 0;
-        for (std::size_t i = 0;
-             i < to_send_.size() && gather_.size() < max_batch_requests &&
-             bytes < max_batch_bytes && sent_.size() + gather_.size() < settings_.max_in_flight;
-             ++i) {
-            std::string_view payload = to_send_[i]->payload;
-            if (i == 0) {
-                payload.remove_prefix(head_written_);
-            }
-            gather_.push_back(asio::buffer(payload));
-            bytes += payload.size();
-        }
-        boost::system::error_code ec;
-        std::size_t n = socket_.write_some(gather_, ec);
-        if (runtime::would_block(ec)) {
-            n = 0;
-        } else if (ec) {
-            metrics_.server_err.add();
-            fail(ec.message());
-            return;
-        }
-        written(n);
-        if (n < bytes) {
-            write_blocked_ = true;  // the socket is full: the writer waits until it drains
-            wake_writer_.notify();
-            return;
-        }
-    }
-}
-
-// Moves requests written in full to sent_ (their timeout starts now).
-void server_connection::written(std::size_t n) {
-    const bool was_idle = sent_.empty();
-    const auto now = runtime::clock::now();
-    while (n > 0) {
-        auto& r = to_send_.front();
-        const std::size_t rest = r->payload.size() - head_written_;
-        if (n < rest) {
-            head_written_ += n;
-            break;
-        }
-        n -= rest;
-        head_written_ = 0;
-        r->sent = now;
-        const auto size = static_cast<std::int64_t>(r->payload.size());
-        metrics_.requests.add();
-        metrics_.request_bytes.add(r->payload.size());
-        metrics_.queued.sub();
-        metrics_.queued_bytes.sub(size);
-        metrics_.in_flight.add();
-        metrics_.in_flight_bytes.add(size);
-        sent_.push_back(std::move(r));
-        to_send_.pop_front();
-    }
-    if (was_idle && !sent_.empty()) {
+    request_policy policy{*this};
+    std::size_t bytes = 0;
+    boost::system::error_code ec;
+    const auto result = writer_.write(link_, to_send_, policy, gather_, bytes, ec);
+    if (policy.was_idle && !sent_.empty()) {
         wake_watch_.notify();
+    }
+    if (result == runtime::ordered_writer::result::failed) {
+        metrics_.server_err.add();
+        fail(ec.message());
+    } else if (result == runtime::ordered_writer::result::blocked) {
+        write_blocked_ = true;  // the socket is full: the writer waits until it drains
+        wake_writer_.notify();
     }
 }
 
@@ -269,7 +250,7 @@ runtime::task<void> server_connection::write_loop() {
             co_return;
         }
         while (write_blocked_) {
-            auto [wec] = co_await socket_.async_wait(runtime::stream_socket::wait_write, nothrow);
+            auto [wec] = co_await link_.async_wait_writable(nothrow);
             if (state_ != state::ready) {
                 co_return;
             }
@@ -287,7 +268,7 @@ runtime::task<void> server_connection::write_loop() {
 runtime::task<void> server_connection::read_loop() {
     for (;;) {
         auto buf = in_.prepare(read_size);
-        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), nothrow);
+        auto [ec, n] = co_await link_.socket().async_read_some(asio::buffer(buf), nothrow);
         if (ec) {
             if (state_ == state::ready) {
                 if (ec == asio::error::eof) {
@@ -378,9 +359,8 @@ void server_connection::fail(std::string reason) {
     failure_ = std::move(reason);
     retry_at_ = runtime::clock::now() + backoff_;
     backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-    head_written_ = 0;
+    link_.close();
+    writer_.reset();
     write_blocked_ = false;
     in_.consume(in_.size());
     in_.release_if_empty();

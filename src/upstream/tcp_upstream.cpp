@@ -25,7 +25,7 @@ bool peer_closed(runtime::stream_socket& socket) {
 
 tcp_connection::tcp_connection(runtime::stream_socket s, std::uint32_t server,
                                std::shared_ptr<tcp_upstream> owner)
-    : socket(std::move(s)), server_(server), owner_(std::move(owner)) {}
+    : stream(std::move(s)), server_(server), owner_(std::move(owner)) {}
 
 tcp_connection::~tcp_connection() {
     if (owner_) {

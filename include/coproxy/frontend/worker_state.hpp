@@ -16,6 +16,7 @@
 #include "coproxy/runtime/flush_queue.hpp"
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/slab.hpp"
+#include "coproxy/runtime/transport.hpp"
 #include "coproxy/runtime/types.hpp"
 #include "coproxy/runtime/worker.hpp"
 #include "coproxy/upstream/request.hpp"
@@ -39,9 +40,9 @@ class session_state {
 // One client connection's slab entry.
 struct client_slot {
     client_slot(runtime::stream_socket s, runtime::admission_ticket t, runtime::buffer_pool& pool)
-        : socket(std::move(s)), ticket(std::move(t)), in(pool), out(pool) {}
+        : client(std::move(s)), ticket(std::move(t)), in(pool), out(pool) {}
 
-    runtime::stream_socket socket;
+    runtime::transport client;  // the client's connection
     runtime::admission_ticket ticket;
     runtime::buffer_lease in;   // bytes from the client, held only while moving
     runtime::buffer_lease out;  // bytes to the client (tcp relay), held only while moving

@@ -17,6 +17,8 @@
 #include "coproxy/runtime/flush_queue.hpp"
 #include "coproxy/runtime/io_buffer.hpp"
 #include "coproxy/runtime/metrics.hpp"
+#include "coproxy/runtime/ordered_writer.hpp"
+#include "coproxy/runtime/transport.hpp"
 #include "coproxy/runtime/types.hpp"
 #include "coproxy/upstream/backend_protocol.hpp"
 #include "coproxy/upstream/request.hpp"
@@ -63,6 +65,7 @@ class server_connection : public std::enable_shared_from_this<server_connection>
 
   private:
     enum class state : std::uint8_t { idle, connecting, ready, backoff, stopped };
+    struct request_policy;
 
     runtime::task<void> run();
     runtime::task<bool> handshake();
@@ -71,7 +74,6 @@ class server_connection : public std::enable_shared_from_this<server_connection>
     runtime::task<void> watch_timeouts();
     runtime::task<void> reconnect_later();
     bool deliver_replies();
-    void written(std::size_t bytes);
     void fail(std::string reason);
     void fail_all(const std::string& reason);
 
@@ -79,13 +81,13 @@ class server_connection : public std::enable_shared_from_this<server_connection>
     connection_settings settings_;
     runtime::server_metrics& metrics_;
     connection_owner* owner_;
-    runtime::stream_socket socket_;
+    runtime::transport link_;
     std::unique_ptr<reply_reader> reader_;
     runtime::io_buffer in_;
     runtime::flush_queue& flushes_;
     std::deque<request_ptr> to_send_;  // not yet fully written; the first may be partly
-    std::size_t head_written_ = 0;     // bytes of to_send_.front() already written
-    std::deque<request_ptr> sent_;     // written, awaiting their replies, in order
+    runtime::ordered_writer writer_;
+    std::deque<request_ptr> sent_;  // written, awaiting their replies, in order
     std::vector<asio::const_buffer> gather_;
     bool write_blocked_ = false;  // the socket took less than offered: wait until writable
     runtime::event wake_writer_;

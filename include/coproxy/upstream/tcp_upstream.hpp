@@ -14,6 +14,7 @@
 #include "coproxy/config/pool.hpp"
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/metrics.hpp"
+#include "coproxy/runtime/transport.hpp"
 #include "coproxy/runtime/types.hpp"
 #include "coproxy/upstream/balancer.hpp"
 #include "coproxy/upstream/server_health.hpp"
@@ -32,7 +33,7 @@ class tcp_connection {
     tcp_connection& operator=(tcp_connection&&) = delete;
     ~tcp_connection();
 
-    runtime::stream_socket socket;
+    runtime::transport stream;
     std::uint32_t server() const { return server_; }
     bool was_warm = false;
 
