@@ -16,18 +16,18 @@
 #include "coproxy/admin/render.hpp"
 #include "coproxy/config/loader.hpp"
 #include "coproxy/config/options.hpp"
-#include "coproxy/frontend/proxy.hpp"
+#include "coproxy/process/proxy.hpp"
+#include "coproxy/process/reloader.hpp"
+#include "coproxy/process/signals.hpp"
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/metrics.hpp"
 #include "coproxy/runtime/spawn.hpp"
 #include "coproxy/runtime/system.hpp"
 #include "coproxy/version.hpp"
-#include "reload.hpp"
 
 namespace {
 
 using namespace coproxy;
-using runtime::nothrow;
 const std::string banner = "coproxy-" + std::string(coproxy::version);
 
 std::optional<std::string> from_environment(const std::string& name) {
@@ -51,76 +51,6 @@ std::uint64_t required_fds(const config::config& cfg, const config::process_opti
         servers += std::uint64_t{workers} * p.servers.size() * p.server_connections;
     }
     return clients * (tcp ? 2 : 1) + servers + std::uint64_t{workers} * cfg.pools.size() + 64;
-}
-
-runtime::task<void> handle_signals(asio::io_context& control, frontend::proxy& proxy,
-                                   reloader& reload, const config::process_options& options,
-                                   asio::signal_set& signals) {
-    bool stopping = false;
-    for (;;) {
-        auto [ec, signal] = co_await signals.async_wait(nothrow);
-        if (ec) {
-            co_return;
-        }
-        switch (signal) {
-            case SIGINT:
-            case SIGTERM:
-                if (stopping) {
-                    spdlog::warn("second signal: exiting now");
-                    std::fflush(nullptr);
-                    ::_exit(1);
-                }
-                stopping = true;
-                spdlog::info("{}: shutting down gracefully",
-                             signal == SIGTERM ? "SIGTERM" : "SIGINT");
-                // Kubernetes sends SIGTERM and needs time to take the pod out of its endpoints;
-                // an operator's Ctrl-C means "stop now, politely".
-                asio::co_spawn(control,
-                               proxy.shutdown(signal == SIGTERM ? options.drain_delay
-                                                                : std::chrono::milliseconds(0),
-                                              proxy.current_options().shutdown_timeout),
-                               [&control](std::exception_ptr) { control.stop(); });
-                break;
-            case SIGHUP:
-                runtime::reopen_log();  // nutcracker's meaning (logrotate), then a reload
-                reload.run("SIGHUP");
-                break;
-            case SIGUSR1:
-                reload.run("SIGUSR1");
-                break;
-            case SIGTTIN:
-            case SIGTTOU:
-                spdlog::warn("log verbosity now {}",
-                             runtime::adjust_verbosity(signal == SIGTTIN ? 1 : -1));
-                break;
-        }
-    }
-}
-
-// --watch-config: reload when the file changes. Kubernetes updates a ConfigMap volume by
-// swapping a symlink, so the file is stat()ed through links and compared by inode and mtime.
-runtime::task<void> watch_config(asio::io_context& control, reloader& reload) {
-    asio::steady_timer timer(control);
-    auto identity = [&] {
-        struct stat st {};
-        if (::stat(reload.path().c_str(), &st) != 0) {
-            return std::tuple<dev_t, ino_t, long, long, off_t>{};
-        }
-        return std::tuple{st.st_dev, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size};
-    };
-    auto seen = identity();
-    for (;;) {
-        timer.expires_after(std::chrono::seconds(1));
-        auto [ec] = co_await timer.async_wait(nothrow);
-        if (ec) {
-            co_return;
-        }
-        const auto now = identity();
-        if (now != seen && now != decltype(now){}) {
-            seen = now;
-            reload.run("config file changed");
-        }
-    }
 }
 
 int fail(const std::string& message) {
@@ -197,12 +127,7 @@ int main(int argc, char** argv) {
     // The control loop handles these signals; until it listens they wait, blocked (as PID 1 in a
     // container, an unhandled SIGTERM would otherwise be ignored). Workers inherit the mask and
     // never see them.
-    sigset_t handled;
-    sigemptyset(&handled);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGTTIN, SIGTTOU}) {
-        sigaddset(&handled, s);
-    }
-    ::pthread_sigmask(SIG_BLOCK, &handled, nullptr);
+    process::block_handled_signals();
     std::optional<runtime::pid_file> pid;
     if (!options.pid_file.empty()) {
         pid.emplace(options.pid_file);
@@ -225,12 +150,12 @@ int main(int argc, char** argv) {
     }
 
     asio::io_context control(1);
-    frontend::proxy proxy(options, workers);
+    process::proxy proxy(options, workers);
     if (auto error = proxy.start(*loaded.value); !error.empty()) {
         spdlog::critical("{}", error);
         return 1;
     }
-    reloader reload(proxy, flags_and_environment, path);
+    process::reloader reload(proxy, flags_and_environment, path);
     admin::admin_server admin(proxy, [&control, &reload](auto done) {
         asio::post(control, [&reload, done] { done(reload.run("POST /reload")); });
     });
@@ -255,15 +180,10 @@ int main(int argc, char** argv) {
                      config::to_string(pool.protocol), pool.listen.to_string(),
                      pool.servers.size());
     }
-    asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
-    for (int s : {SIGUSR1, SIGTTIN, SIGTTOU}) {
-        signals.add(s);
-    }
-    ::pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);  // a signal that came early arrives now
-    asio::co_spawn(control, handle_signals(control, proxy, reload, options, signals),
+    asio::co_spawn(control, process::handle_signals(control, proxy, reload, options),
                    runtime::log_exceptions{"signal handling"});
     if (options.watch_config) {
-        asio::co_spawn(control, watch_config(control, reload),
+        asio::co_spawn(control, process::watch_config(reload),
                        runtime::log_exceptions{"config watch"});
     }
     control.run();

@@ -58,9 +58,9 @@ std::optional<config::listen_address> parse_address(const std::string& text) {
 }  // namespace
 
 struct admin_server::state : std::enable_shared_from_this<state> {
-    state(frontend::proxy& p, reload_function r) : proxy(p), reload(std::move(r)) {}
+    state(process::proxy& p, reload_function r) : proxy(p), reload(std::move(r)) {}
 
-    frontend::proxy& proxy;
+    process::proxy& proxy;
     reload_function reload;
     std::vector<std::shared_ptr<runtime::acceptor>> acceptors;  // each used on its worker only
     std::mutex stats_mutex;
@@ -203,7 +203,7 @@ std::string admin_server::state::listen_on(const std::string& address, unsigned 
     return {};
 }
 
-admin_server::admin_server(frontend::proxy& proxy, reload_function reload)
+admin_server::admin_server(process::proxy& proxy, reload_function reload)
     : state_(std::make_shared<state>(proxy, std::move(reload))) {}
 
 admin_server::~admin_server() {

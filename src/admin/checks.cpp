@@ -73,7 +73,7 @@ runtime::task<void> probe(runtime::executor ex, config::server_config server,
 
 }  // namespace
 
-runtime::task<std::string> check_workers(frontend::proxy& proxy, unsigned here,
+runtime::task<std::string> check_workers(process::proxy& proxy, unsigned here,
                                          std::chrono::milliseconds deadline) {
     auto home = proxy.worker(here).get_executor();
     auto c = std::make_shared<countdown>(home, proxy.worker_count());
@@ -99,7 +99,7 @@ runtime::task<std::string> check_workers(frontend::proxy& proxy, unsigned here,
         " ms";
 }
 
-runtime::task<std::string> check_ready(frontend::proxy& proxy, unsigned here) {
+runtime::task<std::string> check_ready(process::proxy& proxy, unsigned here) {
     if (proxy.draining()) {
         co_return std::string("draining: shutting down");
     }
@@ -142,7 +142,7 @@ runtime::task<std::string> check_ready(frontend::proxy& proxy, unsigned here) {
 }
 
 runtime::task<std::string> run_reload(const reload_function& reload, unsigned here,
-                                      frontend::proxy& proxy) {
+                                      process::proxy& proxy) {
     auto home = proxy.worker(here).get_executor();
     auto c = std::make_shared<countdown>(home, 1);
     reload([home, c](std::string errors) {

@@ -42,7 +42,7 @@ std::string hostname() {
 
 }  // namespace
 
-std::string render_nutcracker_stats(const frontend::proxy& p) {
+std::string render_nutcracker_stats(const process::proxy& p) {
     const auto pools = p.pools();
     const auto now = std::chrono::system_clock::now();
     const auto uptime =

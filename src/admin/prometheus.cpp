@@ -10,7 +10,7 @@
 namespace coproxy::admin {
 namespace {
 
-using frontend::proxy;
+using process::proxy;
 
 std::string escape(std::string_view value) {
     std::string out;

@@ -34,7 +34,9 @@ void start_session(worker_state& worker, slot_index index) {
 void release_client(worker_state& worker, slot_index index) {
     worker.slab[index].service->metrics().client_connections.sub();
     worker.slab.release(index);
-    worker.sessions.fetch_sub(1, std::memory_order_relaxed);
+    if (worker.sessions.fetch_sub(1, std::memory_order_relaxed) == 1 && worker.on_drained) {
+        worker.on_drained();
+    }
 }
 
 }  // namespace coproxy::frontend

@@ -19,7 +19,4 @@ runtime::task<void> run_tcp_session(worker_state& worker, slot_index index);
 // Releases a finished client's slot and its place in the gauges.
 void release_client(worker_state& worker, slot_index index);
 
-// Ends a session now: a tcp pair's sockets are closed, a keyed session aborts.
-void close_pair(client_slot& slot);
-
 }  // namespace coproxy::frontend

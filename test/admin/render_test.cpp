@@ -36,7 +36,7 @@ class AdminRender : public testing::Test {
   protected:
     void SetUp() override { ASSERT_EQ(proxy_.start(one_pool_per_protocol()), ""); }
     config::process_options options_;
-    frontend::proxy proxy_{options_, 1};
+    process::proxy proxy_{options_, 1};
 };
 
 TEST_F(AdminRender, PrometheusTextIsWellFormed) {

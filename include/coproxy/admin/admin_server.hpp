@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "coproxy/frontend/proxy.hpp"
+#include "coproxy/process/proxy.hpp"
 
 namespace coproxy::admin {
 
@@ -23,7 +23,7 @@ using reload_function = std::function<void(std::function<void(std::string errors
 
 class admin_server {
   public:
-    admin_server(frontend::proxy& proxy, reload_function reload);
+    admin_server(process::proxy& proxy, reload_function reload);
     ~admin_server();
 
     // "host:port" (empty: disabled). Returns an error when the address cannot be bound.

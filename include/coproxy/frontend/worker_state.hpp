@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -94,9 +95,14 @@ class worker_state {
 
     // Open client sessions; read by the main thread to know when a drain is complete.
     std::atomic<std::int64_t> sessions{0};
-    bool stopping = false;    // listeners closed; new accepts are refused
+    bool stopping = false;  // listeners closed; new accepts are refused
+    // Set while shutting down: called when this worker's last session has ended.
+    std::function<void()> on_drained;
     std::uint64_t ticks = 0;  // housekeeping seconds
     std::uint32_t sessions_started = 0;
 };
+
+// Ends a client's connection now: a tcp pair's sockets are closed, a keyed session aborts.
+void close_pair(client_slot& slot);
 
 }  // namespace coproxy::frontend

@@ -1,11 +1,11 @@
-// See reload.hpp.
-#include "reload.hpp"
+// See reloader.hpp.
+#include "coproxy/process/reloader.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "coproxy/runtime/log.hpp"
 
-namespace coproxy {
+namespace coproxy::process {
 namespace {
 
 template <class Errors, class Text>
@@ -57,4 +57,4 @@ std::string reloader::apply() {
     return errors.empty() ? errors : errors + "\n";
 }
 
-}  // namespace coproxy
+}  // namespace coproxy::process

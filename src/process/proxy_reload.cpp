@@ -1,14 +1,19 @@
-// Hot reload: a plan made on the calling thread (diff of pools and listen addresses; new sockets
-// bound before anything changes, so a bind error leaves the running config alone), then applied
-// by every worker on its own thread.
+// Hot reload: a plan made on the calling thread (the pure diff of reload_diff.hpp, then new
+// sockets bound before anything changes, so a bind error leaves the running config alone), then
+// applied by every worker on its own thread.
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
-#include <set>
 
-#include "coproxy/config/render.hpp"
-#include "coproxy/frontend/proxy.hpp"
-#include "frontend/sessions.hpp"
+#include "coproxy/process/proxy.hpp"
+#include "coproxy/process/reload_diff.hpp"
+#include "coproxy/runtime/spawn.hpp"
 
-namespace coproxy::frontend {
+namespace coproxy::process {
+
+using namespace std::chrono_literals;
+using runtime::nothrow;
 
 struct proxy::plan {
     struct pool_change {
@@ -52,48 +57,38 @@ std::string proxy::reload(const config::config& next, const config::process_opti
     auto p = std::make_shared<plan>();
     std::map<std::string, pool_shared> next_pools;
     std::map<std::string, address_state> next_addresses;
+    reload_diff diff;
     {
         std::lock_guard<std::mutex> lock(registry_mutex_);
+        diff = diff_configs(config_, next);
         for (const auto& pool : next.pools) {
-            const auto old = pools_.find(pool.name);
             const std::string address = pool.listen.to_string();
             const auto open = addresses_.find(address);
             const int family = open != addresses_.end() ? open->second.family : AF_INET;
-            if (old == pools_.end()) {
-                next_pools[pool.name] = make_pool(pool, family);
-                p->added.push_back({pool.name, next_pools[pool.name]});
-            } else if (config::render_pool(*old->second.config, config::secrets::shown) ==
-                       config::render_pool(pool, config::secrets::shown)) {
-                next_pools[pool.name] = old->second;
-            } else if (old->second.config->protocol != pool.protocol) {
-                next_pools[pool.name] = make_pool(pool, family);
-                p->removed.push_back(pool.name);
-                p->added.push_back({pool.name, next_pools[pool.name]});
-            } else {
-                next_pools[pool.name] = change_pool(old->second, pool);
-                p->changed.push_back({pool.name, next_pools[pool.name]});
-            }
             next_addresses[address] = {pool.name, family, pool.listen.path};
-        }
-        for (const auto& [name, shared] : pools_) {
-            if (next_pools.count(name) == 0) {
-                p->removed.push_back(name);
+            const auto old = pools_.find(pool.name);
+            if (old == pools_.end() || old->second.config->protocol != pool.protocol) {
+                next_pools[pool.name] = make_pool(pool, family);
+            } else if (std::count(diff.changed.begin(), diff.changed.end(), pool.name) != 0) {
+                next_pools[pool.name] = change_pool(old->second, pool);
+            } else {
+                next_pools[pool.name] = old->second;
             }
         }
     }
     // Bind what is new before changing anything: a failure leaves the running config as it is.
-    std::vector<runtime::opened_listener> sockets;
-    for (const auto& pool : next.pools) {
-        const std::string address = pool.listen.to_string();
-        if (addresses_.count(address) != 0) {
-            if (addresses_.at(address).pool != pool.name) {
-                p->retarget.emplace_back(address, pool.name);
-            }
-            continue;
-        }
+    for (const auto& address : diff.opened) {
+        const auto& pool = *std::find_if(next.pools.begin(), next.pools.end(), [&](const auto& c) {
+            return c.listen.to_string() == address;
+        });
         auto opened =
             runtime::open_listener(pool.listen, pool.backlog, pool.reuseport, worker_count());
         if (!opened.error.empty()) {
+            for (auto& l : p->opened) {
+                for (int fd : l.fds) {
+                    ::close(fd);
+                }
+            }
             record_reload(false);
             return "pool '" + pool.name + "': cannot listen on " + address + ": " + opened.error;
         }
@@ -105,14 +100,15 @@ std::string proxy::reload(const config::config& next, const config::process_opti
         next_pools[pool.name].family = opened.protocol.family();
         p->opened.push_back(std::move(l));
     }
-    for (auto& change : p->added) {
-        change.shared.family = next_pools[change.name].family;
+    for (const auto& name : diff.added) {
+        p->added.push_back({name, next_pools[name]});
     }
-    for (const auto& [address, state] : addresses_) {
-        if (next_addresses.count(address) == 0) {
-            p->closed.push_back(address);
-        }
+    for (const auto& name : diff.changed) {
+        p->changed.push_back({name, next_pools[name]});
     }
+    p->removed = diff.removed;
+    p->closed = diff.closed;
+    p->retarget = diff.retargeted;
     p->shutdown_timeout = options.shutdown_timeout;
     for (unsigned w = 0; w < worker_count(); ++w) {
         workers_[w]->post([this, w, p] { apply(w, p); });
@@ -148,7 +144,8 @@ void proxy::record_reload(bool ok) {
     }
 }
 
-void proxy::remove_pool(worker_state& state, const std::string& name) {
+void proxy::remove_pool(worker_state& state, const std::string& name,
+                        std::chrono::milliseconds timeout) {
     auto it = state.pools.find(name);
     if (it == state.pools.end()) {
         return;
@@ -159,19 +156,26 @@ void proxy::remove_pool(worker_state& state, const std::string& name) {
     state.retiring.push_back(entry->service);
     state.pools.erase(it);
     // Keyed clients close at their next request boundary; tcp pairs get the shutdown timeout.
-    state.slab.for_each([&](slot_index, client_slot& slot) {
+    state.slab.for_each([&](frontend::slot_index, frontend::client_slot& slot) {
         if (slot.entry == entry && slot.session) {
             slot.session->drain();
         }
     });
     if (entry->service->tcp()) {
-        auto timer = std::make_shared<runtime::steady_timer>(state.worker.get_executor(),
-                                                             options_.shutdown_timeout);
-        timer->async_wait([this, &state, entry, timer](const boost::system::error_code& ec) {
-            if (!ec) {
-                close_spread(state, std::chrono::seconds(1), entry);
-            }
-        });
+        asio::co_spawn(state.worker.get_executor(), close_removed_later(state, entry, timeout),
+                       runtime::log_exceptions{"closing a removed pool's connections"});
+    }
+}
+
+// A removed tcp pool's pairs get the shutdown timeout to finish; the rest are closed over 1 s.
+runtime::task<void> proxy::close_removed_later(worker_state& state,
+                                               std::shared_ptr<pool_entry> entry,
+                                               std::chrono::milliseconds timeout) {
+    runtime::steady_timer timer(state.worker.get_executor());
+    timer.expires_after(timeout);
+    auto [ec] = co_await timer.async_wait(nothrow);
+    if (!ec && !state.stopping) {
+        close_spread(state, 1s, entry);
     }
 }
 
@@ -181,7 +185,7 @@ void proxy::apply(unsigned w, const std::shared_ptr<const plan>& p) {
         return;
     }
     for (const auto& name : p->removed) {
-        remove_pool(state, name);
+        remove_pool(state, name, p->shutdown_timeout);
     }
     for (const auto& change : p->added) {
         auto entry = add_entry(w, change.shared);
@@ -189,8 +193,8 @@ void proxy::apply(unsigned w, const std::shared_ptr<const plan>& p) {
     }
     for (const auto& change : p->changed) {
         auto& entry = state.pools.at(change.name);
-        auto old =
-            std::exchange(entry->service, std::make_shared<pool_service>(state, change.shared));
+        auto old = std::exchange(entry->service,
+                                 std::make_shared<frontend::pool_service>(state, change.shared));
         start_entry(w, change.name, *entry);
         old->stop();
         state.retiring.push_back(std::move(old));
@@ -220,4 +224,4 @@ void proxy::apply(unsigned w, const std::shared_ptr<const plan>& p) {
     }
 }
 
-}  // namespace coproxy::frontend
+}  // namespace coproxy::process

@@ -20,7 +20,11 @@
 #include "coproxy/runtime/listener.hpp"
 #include "coproxy/runtime/worker.hpp"
 
-namespace coproxy::frontend {
+namespace coproxy::process {
+
+using frontend::pool_entry;
+using frontend::pool_shared;
+using frontend::worker_state;
 
 class proxy {
   public:
@@ -81,11 +85,14 @@ class proxy {
                       runtime::stream_protocol protocol, std::shared_ptr<pool_entry> entry);
     void start_entry(unsigned w, const std::string& name, pool_entry& entry);
     void apply(unsigned w, const std::shared_ptr<const plan>& p);
-    void remove_pool(worker_state& state, const std::string& name);
-    void sweep_retiring(worker_state& state);
+    void remove_pool(worker_state& state, const std::string& name,
+                     std::chrono::milliseconds timeout);
+    runtime::task<void> housekeeping(worker_state& state);
+    runtime::task<void> close_removed_later(worker_state& state, std::shared_ptr<pool_entry> entry,
+                                            std::chrono::milliseconds timeout);
     void broadcast_ejection(const std::string& pool, unsigned from, std::uint32_t server,
                             runtime::clock::time_point until);
-    void stop_accepting(worker_state& state);
+    void stop_accepting(worker_state& state, std::function<void()> on_drained);
     void close_spread(worker_state& state, std::chrono::milliseconds window,
                       const std::shared_ptr<pool_entry>& only = nullptr);
 
@@ -93,7 +100,8 @@ class proxy {
     runtime::admission_gate process_gate_;
     std::vector<std::unique_ptr<runtime::worker>> workers_;
     std::vector<std::unique_ptr<worker_state>> states_;
-    std::vector<std::map<std::string, std::shared_ptr<listener>>> listeners_;  // per worker
+    std::vector<std::map<std::string, std::shared_ptr<frontend::listener>>>
+        listeners_;  // per worker
 
     mutable std::mutex registry_mutex_;  // guards the three below for readers
     std::map<std::string, pool_shared> pools_;
@@ -108,4 +116,4 @@ class proxy {
     runtime::clock::time_point started_at_ = runtime::clock::now();
 };
 
-}  // namespace coproxy::frontend
+}  // namespace coproxy::process

@@ -6,15 +6,15 @@
 #include <string>
 
 #include "coproxy/config/options.hpp"
-#include "coproxy/frontend/proxy.hpp"
+#include "coproxy/process/proxy.hpp"
 
-namespace coproxy {
+namespace coproxy::process {
 
 class reloader {
   public:
     // `base`: the options from flags and environment only, before any file settings.
-    reloader(frontend::proxy& proxy, config::options_result base, std::string path)
-        : proxy_(proxy), base_(std::move(base)), path_(std::move(path)) {}
+    reloader(proxy& running, config::options_result base, std::string path)
+        : proxy_(running), base_(std::move(base)), path_(std::move(path)) {}
 
     // Errors, empty when applied. A rejected reload leaves the running configuration untouched.
     std::string run(std::string_view why);
@@ -23,9 +23,9 @@ class reloader {
   private:
     std::string apply();
 
-    frontend::proxy& proxy_;
+    proxy& proxy_;
     config::options_result base_;
     std::string path_;
 };
 
-}  // namespace coproxy
+}  // namespace coproxy::process

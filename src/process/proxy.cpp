@@ -1,5 +1,5 @@
 // Start-up, per-worker pool wiring and shutdown of the worker set; reload is in proxy_reload.cpp.
-#include "coproxy/frontend/proxy.hpp"
+#include "coproxy/process/proxy.hpp"
 
 #include <malloc.h>
 #include <unistd.h>
@@ -12,10 +12,12 @@
 
 #include "coproxy/frontend/commands.hpp"
 #include "coproxy/runtime/spawn.hpp"
-#include "frontend/sessions.hpp"
 
-namespace coproxy::frontend {
+namespace coproxy::process {
 namespace {
+
+using frontend::close_pair;
+using frontend::slot_index;
 
 using namespace std::chrono_literals;
 using runtime::nothrow;
@@ -82,7 +84,7 @@ pool_shared proxy::make_pool(const config::pool_config& pool, int family) {
     pool_shared shared;
     shared.config = std::make_shared<const config::pool_config>(pool);
     shared.stats = std::make_shared<runtime::pool_stats>(pool.name, worker_count(),
-                                                         command_slots(pool.protocol));
+                                                         frontend::command_slots(pool.protocol));
     for (const auto& server : pool.servers) {
         shared.servers.push_back(
             std::make_shared<runtime::server_stats>(server.display_name(), worker_count()));
@@ -95,15 +97,15 @@ pool_shared proxy::make_pool(const config::pool_config& pool, int family) {
 std::shared_ptr<pool_entry> proxy::add_entry(unsigned w, const pool_shared& shared) {
     worker_state& state = *states_[w];
     auto entry = std::make_shared<pool_entry>();
-    entry->service = std::make_shared<pool_service>(state, shared);
+    entry->service = std::make_shared<frontend::pool_service>(state, shared);
     state.pools[shared.config->name] = entry;
     return entry;
 }
 
 void proxy::add_listener(unsigned w, const std::string& address, runtime::unique_fd fd,
                          runtime::stream_protocol protocol, std::shared_ptr<pool_entry> entry) {
-    listeners_[w][address] =
-        std::make_shared<listener>(*states_[w], std::move(fd), protocol, address, std::move(entry));
+    listeners_[w][address] = std::make_shared<frontend::listener>(
+        *states_[w], std::move(fd), protocol, address, std::move(entry));
 }
 
 void proxy::start_entry(unsigned w, const std::string& name, pool_entry& entry) {
@@ -145,7 +147,8 @@ std::string proxy::start(const config::config& cfg) {
             for (auto& [address, l] : listeners_[w]) {
                 l->start();
             }
-            sweep_retiring(*states_[w]);
+            asio::co_spawn(workers_[w]->get_executor(), housekeeping(*states_[w]),
+                           runtime::log_exceptions{"housekeeping"});
         });
         workers_[w]->start();
     }
@@ -167,32 +170,31 @@ void proxy::broadcast_ejection(const std::string& pool, unsigned from, std::uint
     }
 }
 
-// Replaced services stay until their last request in flight is answered, then close their
-// server connections. Checked every second on each worker.
-void proxy::sweep_retiring(worker_state& state) {
-    auto& retiring = state.retiring;
-    retiring.erase(std::remove_if(retiring.begin(), retiring.end(),
-                                  [](const std::shared_ptr<pool_service>& s) {
-                                      if (s->keyed() && s->keyed()->load() > 0) {
-                                          return false;
-                                      }
-                                      if (s->keyed()) {
-                                          s->keyed()->stop();
-                                      }
-                                      return true;
-                                  }),
-                   retiring.end());
-    // glibc keeps freed heap memory for reuse; after a burst (many clients, large values) give it
-    // back to the system, from one worker, every 10 s.
-    if (state.worker.id() == 0 && ++state.ticks % 10 == 0) {
-        ::malloc_trim(0);
-    }
-    auto timer = std::make_shared<runtime::steady_timer>(state.worker.get_executor(), 1s);
-    timer->async_wait([this, &state, timer](const boost::system::error_code& ec) {
-        if (!ec && !state.stopping) {
-            sweep_retiring(state);
+// Once a second on each worker until it stops: replaced services whose last request in flight
+// has been answered close their server connections; and glibc, which keeps freed heap memory for
+// reuse, gives it back to the system after a burst (many clients, large values), from one worker,
+// every 10 s.
+runtime::task<void> proxy::housekeeping(worker_state& state) {
+    runtime::steady_timer timer(state.worker.get_executor());
+    while (!state.stopping) {
+        auto& retiring = state.retiring;
+        retiring.erase(std::remove_if(retiring.begin(), retiring.end(),
+                                      [](const std::shared_ptr<frontend::pool_service>& s) {
+                                          if (s->keyed() && s->keyed()->load() > 0) {
+                                              return false;
+                                          }
+                                          if (s->keyed()) {
+                                              s->keyed()->stop();
+                                          }
+                                          return true;
+                                      }),
+                       retiring.end());
+        if (state.worker.id() == 0 && ++state.ticks % 10 == 0) {
+            ::malloc_trim(0);
         }
-    });
+        timer.expires_after(1s);
+        co_await timer.async_wait(nothrow);
+    }
 }
 
 std::int64_t proxy::sessions() const {
@@ -222,8 +224,9 @@ config::process_options proxy::current_options() const {
     return options_;
 }
 
-void proxy::stop_accepting(worker_state& state) {
+void proxy::stop_accepting(worker_state& state, std::function<void()> on_drained) {
     state.stopping = true;
+    state.on_drained = std::move(on_drained);
     for (auto& [address, l] : listeners_[state.worker.id()]) {
         l->close();
     }
@@ -231,11 +234,14 @@ void proxy::stop_accepting(worker_state& state) {
         entry->service->stop();
     }
     // Keyed clients close at their next request boundary, once their replies are written.
-    state.slab.for_each([](slot_index, client_slot& slot) {
+    state.slab.for_each([](slot_index, frontend::client_slot& slot) {
         if (slot.session) {
             slot.session->drain();
         }
     });
+    if (state.sessions.load(std::memory_order_relaxed) == 0) {
+        state.on_drained();
+    }
 }
 
 // Closes the remaining connections (of one pool, or all) one by one across `window`, in random
@@ -243,7 +249,7 @@ void proxy::stop_accepting(worker_state& state) {
 void proxy::close_spread(worker_state& state, std::chrono::milliseconds window,
                          const std::shared_ptr<pool_entry>& only) {
     std::vector<victim> victims;
-    state.slab.for_each([&](slot_index i, client_slot& slot) {
+    state.slab.for_each([&](slot_index i, frontend::client_slot& slot) {
         if (!only || slot.entry == only) {
             victims.push_back({i, state.slab.generation(i)});
         }
@@ -256,14 +262,21 @@ void proxy::close_spread(worker_state& state, std::chrono::milliseconds window,
 runtime::task<void> proxy::shutdown(std::chrono::milliseconds drain_delay,
                                     std::chrono::milliseconds timeout) {
     draining_ = true;
-    asio::steady_timer timer(co_await asio::this_coro::executor);
+    // One timer serves as deadline and wake-up: each worker, when its last session has ended,
+    // posts a cancel of it to this loop, which then looks again. Shared, because such a message
+    // may arrive after this coroutine is done.
+    auto control = co_await asio::this_coro::executor;
+    auto timer = std::make_shared<asio::steady_timer>(control);
     if (drain_delay.count() > 0) {
         spdlog::info("draining: readiness off, still accepting for {} ms", drain_delay.count());
-        timer.expires_after(drain_delay);
-        co_await timer.async_wait(nothrow);
+        timer->expires_after(drain_delay);
+        co_await timer->async_wait(nothrow);
     }
     for (auto& state : states_) {
-        state->worker.post([this, s = state.get()] { stop_accepting(*s); });
+        state->worker.post([this, s = state.get(), timer, control] {
+            stop_accepting(*s,
+                           [timer, control] { asio::post(control, [timer] { timer->cancel(); }); });
+        });
     }
     spdlog::info("listeners closed; {} connections open, waiting up to {} ms", sessions(),
                  timeout.count());
@@ -285,8 +298,8 @@ runtime::task<void> proxy::shutdown(std::chrono::milliseconds drain_delay,
                          sessions());
             break;
         }
-        timer.expires_after(20ms);
-        co_await timer.async_wait(nothrow);
+        timer->expires_at(spreading ? deadline + 2s : deadline - spread);
+        co_await timer->async_wait(nothrow);
     }
     for (auto& w : workers_) {
         w->stop();
@@ -297,4 +310,4 @@ runtime::task<void> proxy::shutdown(std::chrono::milliseconds drain_delay,
     spdlog::info("all workers stopped");
 }
 
-}  // namespace coproxy::frontend
+}  // namespace coproxy::process
