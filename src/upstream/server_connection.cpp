@@ -160,8 +160,12 @@ runtime::task<bool> server_connection::handshake() {
         if (r.st == reply_reader::status::complete) {
             const std::string_view reply(in_.data().data(), r.consumed);
             if (settings_.protocol->is_error_reply(reply)) {
-                std::string text(reply.substr(1, reply.find('\r') - 1));
-                fail("backend refused the connection handshake: " + text);
+                // The error's words, without RESP's '-' and the line end.
+                std::string_view text = reply.substr(0, reply.find_first_of("\r\n"));
+                if (text.starts_with('-')) {
+                    text.remove_prefix(1);
+                }
+                fail("backend refused the connection handshake: " + std::string(text));
                 co_return false;
             }
             in_.consume(r.consumed);

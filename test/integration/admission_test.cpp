@@ -5,6 +5,7 @@
 #include <future>
 
 #include "support/coproxy_process.hpp"
+#include "support/http.hpp"
 #include "support/socket.hpp"
 
 namespace coproxy::test {
@@ -49,8 +50,10 @@ TEST(Admission, ProcessLimitHoldsExactlyUnderABurstOfTwiceTheLimit) {
     test_server backend(test_server::echo);
     temp_dir dir;
     const int port = free_port();
+    const int admin = free_port();
     coproxy_process proxy(dir, echo_pool(port, backend.port()),
-                          {"--threads", "2", "--max-clients", "25"});
+                          {"--threads", "2", "--max-clients", "25", "--admin-addr",
+                           "127.0.0.1:" + std::to_string(admin)});
     ASSERT_TRUE(proxy.started()) << proxy.log();
     std::vector<client_socket> served;
     const outcome o = burst(port, 50, served);
@@ -64,7 +67,8 @@ TEST(Admission, ProcessLimitHoldsExactlyUnderABurstOfTwiceTheLimit) {
     // Places come back when clients leave.
     served.resize(20);
     std::vector<client_socket> more;
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(
+        eventually([&] { return scrape_metric(admin, "coproxy_client_connections") == 20; }));
     EXPECT_EQ(burst(port, 10, more).served, 5);
     EXPECT_NE(proxy.log().find("admission limit reached"), std::string::npos);
 }
@@ -90,11 +94,14 @@ TEST(Admission, RedisPoolRefusesWithRedisErrorLine) {
                              "\n  redis: true\n  client_connections: 1\n  servers:\n    - "
                              "127.0.0.1:" +
                              std::to_string(free_port()) + ":1\n";
-    coproxy_process proxy(dir, yaml, {"--threads", "2"});
+    const int admin = free_port();
+    coproxy_process proxy(dir, yaml,
+                          {"--threads", "2", "--admin-addr", "127.0.0.1:" + std::to_string(admin)});
     ASSERT_TRUE(proxy.started()) << proxy.log();
     auto first = client_socket::connect(port);
     ASSERT_TRUE(first);
-    std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(
+        eventually([&] { return scrape_metric(admin, "coproxy_client_connections") == 1; }));
     auto second = client_socket::connect(port);
     ASSERT_TRUE(second);
     EXPECT_EQ(second->recv_line(), "-ERR max number of clients reached\r\n");

@@ -507,30 +507,7 @@ TEST_P(RedisPool, KeysAreWhereNutcrackerPutThem) {
     check_placement(GetParam(), redis_driver, ports());
 }
 
-// Until coproxy serves memcache pools the whole suite skips; once it does, it must pass as is.
-// nullopt: coproxy did not start with a memcache pool at all, which is a failure, not a skip.
-std::optional<bool> memcache_pools_serve(const std::vector<int>& servers) {
-    temp_dir dir;
-    const int port = free_port();
-    coproxy_process coproxy(dir, pool_yaml(row("ketama", "md5"), false, port, servers));
-    if (!coproxy.started()) {
-        ADD_FAILURE() << "coproxy did not start with a memcache pool:\n" << coproxy.log();
-        return std::nullopt;
-    }
-    auto client = client_socket::connect(port);
-    if (!client) {
-        return false;
-    }
-    client->set_timeout(2s);
-    return client->send_all("set k 0 0 1\r\nv\r\n") && client->recv_exact(8) == "STORED\r\n";
-}
-
 TEST_P(MemcachePool, KeysAreWhereNutcrackerPutThem) {
-    static const std::optional<bool> serving = memcache_pools_serve(ports());
-    ASSERT_TRUE(serving.has_value());
-    if (!*serving) {
-        GTEST_SKIP() << "memcache pools not implemented yet";
-    }
     check_placement(GetParam(), memcache_driver, ports());
 }
 

@@ -44,7 +44,7 @@ TEST(Shutdown, SigtermLetsAnOpenTransferComplete) {
     auto c = client_socket::connect(port);
     ASSERT_TRUE(c);
     auto received = std::async(std::launch::async, [&] { return c->recv_until_eof().size(); });
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(eventually([&] { return backend.accepted() == 1; }));  // the transfer is on
     proxy.process().signal(SIGTERM);
     // New clients are turned away once the listeners close...
     EXPECT_TRUE(eventually([&] { return !client_socket::connect(port, 200ms); }, 3s));
@@ -93,7 +93,8 @@ TEST(Shutdown, SecondSignalExitsAtOnce) {
     ASSERT_TRUE(c->send_all("x"));
     ASSERT_EQ(c->recv_exact(1), "x");
     proxy.process().signal(SIGTERM);
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(eventually(
+        [&] { return proxy.log().find("shutting down gracefully") != std::string::npos; }));
     proxy.process().signal(SIGINT);
     EXPECT_TRUE(proxy.process().wait(3s).has_value());
 }
@@ -105,7 +106,8 @@ TEST(Shutdown, DrainDelayKeepsAcceptingBeforeClosing) {
     coproxy_process proxy(dir, pool_yaml(port, backend.port()), {"--drain-delay", "1s"});
     ASSERT_TRUE(proxy.started()) << proxy.log();
     proxy.process().signal(SIGTERM);
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(eventually(
+        [&] { return proxy.log().find("shutting down gracefully") != std::string::npos; }));
     auto c = client_socket::connect(port);  // still accepted during the delay
     ASSERT_TRUE(c);
     ASSERT_TRUE(c->send_all("late"));

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "support/coproxy_process.hpp"
+#include "support/http.hpp"
 #include "support/socket.hpp"
 
 namespace coproxy::test {
@@ -101,7 +103,7 @@ TEST(TcpRelay, IdleTimeoutClosesQuietPairs) {
     ASSERT_TRUE(proxy.started()) << proxy.log();
     auto c = client_socket::connect(port);
     ASSERT_TRUE(c);
-    // Activity keeps the pair open past the timeout...
+    // Activity keeps the pair open past the timeout (the pauses are the test: half the timeout)...
     for (int i = 0; i < 4; ++i) {
         std::this_thread::sleep_for(150ms);
         ASSERT_TRUE(c->send_all("ping"));
@@ -150,7 +152,9 @@ TEST(TcpRelay, FailsOverPastAServerThatDoesNotAnswer) {
         ::connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);
         fillers.push_back(f);
     }
-    std::this_thread::sleep_for(100ms);
+    // Once the backlog holds its one connection, further handshakes are not completed.
+    pollfd first{fillers[0], POLLOUT, 0};
+    ASSERT_EQ(::poll(&first, 1, 5000), 1);
 
     test_server backend(test_server::echo);
     temp_dir dir;
@@ -207,13 +211,15 @@ TEST(TcpRelay, WarmSocketCarriesTheFirstByteWithoutAConnect) {
     recording_backend backend;
     temp_dir dir;
     const int port = free_port();
+    const int admin = free_port();
     coproxy_process proxy(
         dir,
         tcp_pool(port, {backend.server.port()}, "  preconnect: true\n  server_connections: 2\n"),
-        {"--threads", "2"});
+        {"--threads", "2", "--admin-addr", "127.0.0.1:" + std::to_string(admin)});
     ASSERT_TRUE(proxy.started()) << proxy.log();
-    ASSERT_TRUE(eventually([&] { return backend.server.accepted() >= 4; }));  // 2 per worker
-    std::this_thread::sleep_for(100ms);
+    // 2 per worker, connected on coproxy's side too (and so waiting as warm sockets).
+    ASSERT_TRUE(
+        eventually([&] { return scrape_metric(admin, "coproxy_server_connects_total") == 4; }));
     const int warm = backend.server.accepted();
     auto c = client_socket::connect(port);
     ASSERT_TRUE(c);

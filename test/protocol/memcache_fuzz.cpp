@@ -6,7 +6,8 @@
 //   an ok request's loud rewrite (and, for multi-gets, its sub-request) parses back to the same
 //   command, keys, exptime, data and hash key, not quiet;
 //   a reply's VALUE blocks are a prefix of it and the rest is its END (or error) line.
-// Seeds: memcache_fuzz_corpus/, the table and golden test rows (COPROXY_WRITE_MEMCACHE_CORPUS).
+// Seeds: memcache_fuzz_corpus/, the table and golden test rows, kept equal to them by the tests
+// (COPROXY_UPDATE_CORPUS=1 rewrites them).
 #include <cstddef>
 #include <cstdint>
 #include <string>

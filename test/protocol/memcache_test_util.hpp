@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -59,20 +61,53 @@ inline std::string fuzz_input(bool reply, command cmd, std::string_view stream) 
     return s;
 }
 
-// COPROXY_WRITE_MEMCACHE_CORPUS=<dir> makes the table tests write their rows as fuzz seeds.
-inline void write_seed(std::string_view name, const std::string& bytes) {
-    const char* dir = std::getenv("COPROXY_WRITE_MEMCACHE_CORPUS");
-    if (dir == nullptr) {
-        return;
-    }
+// The file name of a seed: the row's name with everything but letters and digits as '_'.
+inline std::string seed_file(std::string_view name) {
     std::string file(name);
     for (char& c : file) {
         if (!std::isalnum(static_cast<unsigned char>(c))) {
             c = '_';
         }
     }
-    std::filesystem::create_directories(dir);
-    std::ofstream(std::filesystem::path(dir) / file, std::ios::binary) << bytes;
+    return file;
+}
+
+// Keeps memcache_fuzz_corpus/ equal to a table: every row is one seed file "<prefix><name>"
+// holding its fuzz input, and no file with that prefix lacks a row. COPROXY_UPDATE_CORPUS=1
+// rewrites the table's seeds instead of checking them.
+inline void check_seeds(std::string_view prefix, const std::map<std::string, std::string>& rows) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(COPROXY_TEST_DIR) / "memcache_fuzz_corpus";
+    std::map<std::string, std::string> seeds;
+    for (const auto& [name, bytes] : rows) {
+        const bool fresh = seeds.emplace(seed_file(std::string(prefix) + name), bytes).second;
+        EXPECT_TRUE(fresh) << "two rows make the seed " << prefix << name;
+    }
+    const auto read = [](const fs::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    if (std::getenv("COPROXY_UPDATE_CORPUS") != nullptr) {
+        fs::create_directories(dir);
+        for (const auto& entry : fs::directory_iterator(dir)) {
+            if (entry.path().filename().string().starts_with(prefix)) {
+                fs::remove(entry.path());
+            }
+        }
+        for (const auto& [file, bytes] : seeds) {
+            std::ofstream(dir / file, std::ios::binary) << bytes;
+        }
+    }
+    for (const auto& [file, bytes] : seeds) {
+        EXPECT_EQ(read(dir / file), bytes)
+            << "stale or missing seed " << file << " (COPROXY_UPDATE_CORPUS=1 rewrites them)";
+    }
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        const std::string file = entry.path().filename().string();
+        if (file.starts_with(prefix)) {
+            EXPECT_TRUE(seeds.contains(file)) << "seed without a table row: " << file;
+        }
+    }
 }
 
 }  // namespace coproxy::protocol::memcache::testing_util

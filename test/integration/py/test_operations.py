@@ -128,7 +128,12 @@ class Observability(unittest.TestCase):
     def test_twemproxy_stats_document(self):
         r = redis.Redis(port=self.redis_port, password="s3cret")
         r.set("stats", "1")  # routed, counted on a server
-        time.sleep(0.15)  # -i 100: the document is aggregated at most every 100 ms
+
+        def counted():
+            d = stats_json(self.proxy.stats_port)  # -i 100: aggregated at most every 100 ms
+            return d if sum(d["cache"][f"127.0.0.1:{s.port}"]["requests"]
+                            for s in self.shards) > 0 else None
+        self.assertTrue(until(counted))
         doc = stats_json(self.proxy.stats_port)
         for field in ("service", "source", "version", "uptime", "timestamp", "total_connections",
                       "curr_connections"):
@@ -264,7 +269,11 @@ class Drain(unittest.TestCase):
             pipeline = resp(b"EVAL", script, b"0")
             pipeline += b"".join(resp(b"SET", b"d%d" % (i % 10), b"x") for i in range(1000))
             s.sendall(pipeline)
-            time.sleep(0.05)
+            # The EVAL is on the server (in flight) before SIGTERM.
+            self.assertTrue(until(lambda: value(scrape(proxy.admin),
+                                                "coproxy_server_requests_in_flight",
+                                                pool="cache",
+                                                server=f"127.0.0.1:{shard.port}") >= 1))
             proxy.signal(signal.SIGTERM)
             data = b""
             while True:
