@@ -13,6 +13,12 @@ function(coproxy_module name)
     PUBLIC ${PROJECT_SOURCE_DIR}/include
     PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(coproxy_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  coproxy_warnings(coproxy_${name})
+endfunction()
+
+# The warning gate (COPROXY_WARNING_FLAGS, set in the top CMakeLists.txt) on one of our targets.
+function(coproxy_warnings target)
+  target_compile_options(${target} PRIVATE ${COPROXY_WARNING_FLAGS})
 endfunction()
 
 # One GoogleTest binary per module: test/<module>/*_test.cpp. Each TEST becomes a ctest case.
@@ -25,6 +31,7 @@ function(coproxy_module_tests name)
   add_executable(${name}_tests ${sources})
   target_include_directories(${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/test)
   target_link_libraries(${name}_tests PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  coproxy_warnings(${name}_tests)
   target_compile_definitions(${name}_tests PRIVATE
     COPROXY_SOURCE_DIR="${PROJECT_SOURCE_DIR}" COPROXY_TEST_DIR="${PROJECT_SOURCE_DIR}/test/${name}")
   if(NOT ARG_LABELS)
@@ -48,5 +55,6 @@ function(coproxy_module_fuzzers name)
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(${target} PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(${target} PRIVATE ${ARG_DEPS})
+    coproxy_warnings(${target})
   endforeach()
 endfunction()

@@ -48,7 +48,8 @@ std::uint64_t required_fds(const config::config& cfg, const config::process_opti
     bool tcp = false;
     for (const auto& p : cfg.pools) {
         tcp = tcp || p.protocol == config::protocol_kind::tcp;
-        servers += std::uint64_t{workers} * p.servers.size() * p.server_connections;
+        servers += std::uint64_t{workers} * p.servers.size() *
+                   static_cast<std::uint64_t>(p.server_connections);
     }
     return clients * (tcp ? 2 : 1) + servers + std::uint64_t{workers} * cfg.pools.size() + 64;
 }

@@ -68,7 +68,7 @@ std::string render_nutcracker_stats(const process::proxy& p) {
         out += ", " + json_string(st.name) + ": {";
         bool first = true;
 #define COPROXY_POOL_FIELD(field, prom, twem, help)                                            \
-    if (std::string_view(twem).size() > 0) {                                                   \
+    if (!std::string_view(twem).empty()) {                                                     \
         out += first ? "" : ", ";                                                              \
         first = false;                                                                         \
         out += "\"" twem "\":" +                                                               \
@@ -90,7 +90,7 @@ std::string render_nutcracker_stats(const process::proxy& p) {
         emit("server_connections",                                                              \
              sum(server->workers, [](const auto& w) { return w.server_connections.value(); })); \
         emit("server_ejected_at", server->ejected_at.load(std::memory_order_relaxed));          \
-    } else if (std::string_view(twem).size() > 0 &&                                             \
+    } else if (!std::string_view(twem).empty() &&                                               \
                std::string_view(twem) != "server_connections") {                                \
         emit(twem, sum(server->workers, [](const auto& w) { return w.field.value(); }));        \
     }

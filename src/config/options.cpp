@@ -220,6 +220,7 @@ options_result parse_options(int argc, const char* const* argv, const env_lookup
         }
     }
     std::vector<const char*> pointers;
+    pointers.reserve(args.size());
     for (const auto& a : args) {
         pointers.push_back(a.c_str());
     }

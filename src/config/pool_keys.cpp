@@ -371,9 +371,9 @@ void check_servers(const pool_draft& d, problems& out) {
 
 // Keys that were given but do not apply to this pool's protocol.
 void reject_present(const std::set<std::string>& present,
-                    std::initializer_list<std::string_view> keys, const std::string& why,
+                    std::initializer_list<std::string_view> names, const std::string& why,
                     problems& out) {
-    for (std::string_view key : keys) {
+    for (std::string_view key : names) {
         if (present.count(std::string(key)) != 0) {
             out.push_back({0, std::string(key), why});
         }

@@ -331,8 +331,8 @@ void keyed_session::linger() {
         timer_ = std::make_unique<runtime::steady_timer>(worker_.worker.get_executor());
     }
     timer_->expires_after(linger_time);  // ends the idle watch, if any
-    timer_->async_wait(counted([this](const boost::system::error_code& ec) {
-        if (!ec) {
+    timer_->async_wait(counted([this](const boost::system::error_code& waited) {
+        if (!waited) {
             close();
         }
     }));

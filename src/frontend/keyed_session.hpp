@@ -71,7 +71,7 @@ class keyed_session : public session_state, public upstream::reply_sink, public 
     // share one (`whole(parent)` sets its payload), else split into one part per server by
     // `split(parent, groups) -> unique_ptr<fanout>`; refused when a key has no server.
     template <class KeyAt, class Whole, class Split>
-    void fan_out(upstream::request_ptr parent, std::size_t count, KeyAt key_at, Whole whole,
+    void fan_out(upstream::request_ptr&& parent, std::size_t count, KeyAt key_at, Whole whole,
                  Split split) {
         auto groups = group_by_server(
             count, key_at, [this](std::string_view key) { return upstream().route(key); });

@@ -15,8 +15,8 @@ namespace coproxy::frontend {
 
 // The keys of a multi-key command, in the client's order.
 struct redis_keys {
-    redis_keys(const protocol::redis::command_info& info, std::span<const std::string_view> argv)
-        : argv(argv), range(protocol::redis::fixed_keys(info, argv.size())) {}
+    redis_keys(const protocol::redis::command_info& info, std::span<const std::string_view> args)
+        : argv(args), range(protocol::redis::fixed_keys(info, args.size())) {}
     std::size_t count() const { return (range.last - range.first) / range.step + 1; }
     std::string_view operator()(std::size_t i) const { return argv[range.first + i * range.step]; }
 

@@ -21,7 +21,7 @@ std::string joined(const Errors& errors, Text text) {
 
 std::string reloader::run(std::string_view why) {
     spdlog::info("{}: reloading {}", why, path_);
-    const std::string errors = apply();
+    std::string errors = apply();
     if (!errors.empty()) {
         spdlog::error("reload rejected, still running the previous configuration:\n{}", errors);
     }

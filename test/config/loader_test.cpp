@@ -184,7 +184,7 @@ TEST_P(ConfigGood, Loads) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, ConfigGood, testing::ValuesIn(good_cases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& row) { return std::string(row.param.name); });
 
 std::vector<fs::path> bad_configs() {
     std::vector<fs::path> files;
@@ -219,7 +219,7 @@ TEST_P(ConfigBad, FailsWithItsMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Folder, ConfigBad, testing::ValuesIn(bad_configs()),
-                         [](const auto& info) { return info.param.stem().string(); });
+                         [](const auto& row) { return row.param.stem().string(); });
 
 TEST(ConfigErrors, AllErrorsReportedAtOnce) {
     const load_result r = parse_config(

@@ -74,7 +74,7 @@ TEST_P(ReloadDiff, SaysWhatChanges) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, ReloadDiff, testing::ValuesIn(cases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& row) { return std::string(row.param.name); });
 
 }  // namespace
 }  // namespace coproxy::process

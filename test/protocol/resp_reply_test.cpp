@@ -81,7 +81,7 @@ TEST_P(RespReplyTable, ParserIsReusable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Resp, RespReplyTable, ::testing::ValuesIn(reply_cases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& row) { return std::string(row.param.name); });
 
 TEST(RespReply, RowNamesAreUnique) {
     std::set<std::string_view> names;

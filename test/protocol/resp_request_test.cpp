@@ -84,7 +84,7 @@ TEST_P(RespRequestTable, ParserIsReusable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Resp, RespRequestTable, ::testing::ValuesIn(request_cases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& row) { return std::string(row.param.name); });
 
 // The rows that parse to at least one arg.
 std::vector<request_case> rows_with_args() {
@@ -126,7 +126,7 @@ TEST_P(RespRequestRoundTrip, EncodeThenParseGivesSameArgs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Resp, RespRequestRoundTrip, ::testing::ValuesIn(rows_with_args()),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& row) { return std::string(row.param.name); });
 
 TEST(RespRequest, RowNamesAreUnique) {
     std::set<std::string_view> names;

@@ -66,12 +66,12 @@ struct pool_entry {
 class worker_state {
   public:
     worker_state(runtime::worker& w, std::size_t slab_capacity, std::size_t buffer_size,
-                 runtime::admission_gate& process_gate)
+                 runtime::admission_gate& gate)
         : worker(w),
           slab(slab_capacity),
           buffers(buffer_size, 256),
           relay_buffers(std::max<std::size_t>(buffer_size, relay_buffer_size), 64),
-          process_gate(process_gate),
+          process_gate(gate),
           flushes(w.get_executor()) {}
 
     // tcp relays move bulk data: 64 KiB per read/write moves half again as much as 16 KiB per

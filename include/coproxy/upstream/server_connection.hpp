@@ -42,8 +42,8 @@ struct connection_settings {
     std::size_t max_in_flight = 1024;  // requests written and not yet answered
 };
 
-class server_connection : public std::enable_shared_from_this<server_connection>,
-                          public runtime::flushable {
+class server_connection final : public std::enable_shared_from_this<server_connection>,
+                                public runtime::flushable {
   public:
     server_connection(runtime::executor ex, connection_settings settings,
                       runtime::server_metrics& metrics, runtime::buffer_pool& buffers,
