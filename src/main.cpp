@@ -16,9 +16,11 @@
 #include "coproxy/admin/render.hpp"
 #include "coproxy/config/loader.hpp"
 #include "coproxy/config/options.hpp"
+#include "coproxy/process/config_watch.hpp"
 #include "coproxy/process/proxy.hpp"
 #include "coproxy/process/reloader.hpp"
 #include "coproxy/process/signals.hpp"
+#include "coproxy/runtime/crash.hpp"
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/metrics.hpp"
 #include "coproxy/runtime/spawn.hpp"
@@ -88,6 +90,8 @@ int main(int argc, char** argv) {
     }
 
     const std::string path = parsed.options.conf_file;
+    // Taken before the read, so --watch-config sees any change made after it.
+    const process::file_identity loaded_version = process::identify(path);
     auto loaded = config::load_config_file(path);
     if (!loaded.ok()) {
         for (const auto& e : loaded.errors) {
@@ -109,14 +113,25 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    // With -d the started process waits for this one's report: every failure from here on
+    // goes through start_failed(), so the command that started coproxy fails with it.
+    runtime::daemon_start daemon;
     if (options.daemonize) {
-        if (auto error = runtime::daemonize(); !error.empty()) {
+        std::string error;
+        daemon = runtime::daemon_start::daemonize(error);
+        if (!error.empty()) {
             return fail("cannot daemonize: " + error);
         }
     }
+    const auto start_failed = [&daemon](const std::string& message) {
+        spdlog::critical("{}", message);
+        daemon.failed(message);
+        return 1;
+    };
     if (auto error = runtime::init_logging(options); !error.empty()) {
         spdlog::error("{}; logging to stderr", error);
     }
+    runtime::install_crash_handlers();
     for (const auto& warning : parsed.warnings) {
         spdlog::warn("{}", warning);
     }
@@ -133,8 +148,7 @@ int main(int argc, char** argv) {
     if (!options.pid_file.empty()) {
         pid.emplace(options.pid_file);
         if (!pid->error().empty()) {
-            spdlog::error("{}", pid->error());
-            return 1;
+            return start_failed(pid->error());
         }
     }
     ::signal(SIGPIPE, SIG_IGN);
@@ -153,24 +167,33 @@ int main(int argc, char** argv) {
     asio::io_context control(1);
     process::proxy proxy(options, workers);
     if (auto error = proxy.start(*loaded.value); !error.empty()) {
-        spdlog::critical("{}", error);
-        return 1;
+        return start_failed(error);
     }
     process::reloader reload(proxy, flags_and_environment, path);
     admin::admin_server admin(proxy, [&control, &reload](auto done) {
         asio::post(control, [&reload, done] { done(reload.run("POST /reload")); });
     });
-    if (auto error = admin.start_http(options.admin_addr); !error.empty()) {
-        spdlog::critical("admin endpoint: {}", error);
-        return 1;
+    // The default admin address must never keep an instance from starting: a second coproxy on
+    // the host (one per pool, as with nutcracker) runs without it. One given explicitly must bind.
+    bool admin_in_use = false;
+    bool admin_up = !options.admin_addr.empty();
+    if (auto error = admin.start_http(options.admin_addr, &admin_in_use); !error.empty()) {
+        if (parsed.given("admin-addr") || !admin_in_use) {
+            return start_failed("admin endpoint: " + error);
+        }
+        spdlog::warn(
+            "admin endpoint: the default address {} is taken (another coproxy on this host?); "
+            "running without metrics and health endpoints. Set --admin-addr to another address, "
+            "or --admin-addr= to turn it off",
+            options.admin_addr);
+        admin_up = false;
     }
     if (auto error =
             admin.start_stats(options.stats_addr, options.stats_port, options.stats_interval);
         !error.empty()) {
-        spdlog::critical("stats port: {}", error);
-        return 1;
+        return start_failed("stats port: " + error);
     }
-    if (!options.admin_addr.empty()) {
+    if (admin_up) {
         spdlog::info("admin endpoint on http://{}/ (metrics, healthz, readyz, config, stats)",
                      options.admin_addr);
     }
@@ -184,9 +207,12 @@ int main(int argc, char** argv) {
     asio::co_spawn(control, process::handle_signals(control, proxy, reload, options),
                    runtime::log_exceptions{"signal handling"});
     if (options.watch_config) {
-        asio::co_spawn(control, process::watch_config(reload),
+        asio::co_spawn(control,
+                       process::watch_config(path, loaded_version,
+                                             [&reload] { reload.run("config file changed"); }),
                        runtime::log_exceptions{"config watch"});
     }
+    daemon.succeeded();
     control.run();
     spdlog::info("stopped");
     return 0;

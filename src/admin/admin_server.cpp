@@ -72,7 +72,8 @@ struct admin_server::state : std::enable_shared_from_this<state> {
     runtime::task<void> serve_http(runtime::stream_socket socket, unsigned worker);
     runtime::task<void> serve_stats(runtime::stream_socket socket);
     std::string stats();
-    std::string listen_on(const std::string& address, unsigned workers, bool http);
+    std::string listen_on(const std::string& address, unsigned workers, bool http,
+                          bool* in_use = nullptr);
 };
 
 runtime::task<response> admin_server::state::route(const http::request<http::string_body>& req,
@@ -170,14 +171,17 @@ runtime::task<void> admin_server::state::serve_stats(runtime::stream_socket sock
     socket.shutdown(runtime::stream_socket::shutdown_send, ignored);
 }
 
-std::string admin_server::state::listen_on(const std::string& address, unsigned workers,
-                                           bool http) {
+std::string admin_server::state::listen_on(const std::string& address, unsigned workers, bool http,
+                                           bool* in_use) {
     auto parsed = parse_address(address);
     if (!parsed) {
         return "invalid address '" + address + "' (expected host:port)";
     }
     auto opened = runtime::open_listener(*parsed, 128, false, workers);
     if (!opened.error.empty()) {
+        if (in_use != nullptr) {
+            *in_use = opened.in_use;
+        }
         return "cannot listen on " + address + ": " + opened.error;
     }
     for (unsigned w = 0; w < workers; ++w) {
@@ -210,11 +214,11 @@ admin_server::~admin_server() {
     stop();
 }
 
-std::string admin_server::start_http(const std::string& address) {
+std::string admin_server::start_http(const std::string& address, bool* in_use) {
     if (address.empty()) {
         return {};
     }
-    return state_->listen_on(address, state_->proxy.worker_count(), true);
+    return state_->listen_on(address, state_->proxy.worker_count(), true, in_use);
 }
 
 std::string admin_server::start_stats(const std::string& addr, int port,

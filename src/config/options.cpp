@@ -146,6 +146,15 @@ std::string flag_spec(const option_row& row) {
 
 }  // namespace
 
+bool options_result::given(std::string_view name) const {
+    for (std::size_t i = 0; i < std::size(rows) && i < sources.size(); ++i) {
+        if (rows[i].info.name == name) {
+            return sources[i] != option_source::unset;
+        }
+    }
+    return false;
+}
+
 std::span<const option_info> option_table() {
     return {infos(), std::size(rows)};
 }

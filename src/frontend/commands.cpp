@@ -7,8 +7,7 @@
 namespace coproxy::frontend {
 namespace {
 
-constexpr std::size_t memcache_commands =
-    static_cast<std::size_t>(protocol::memcache::command::me) + 1;
+constexpr std::size_t memcache_commands = protocol::memcache::command_count;
 
 }  // namespace
 

@@ -57,7 +57,7 @@ void memcache_fanout::merge() {
         }
     }
     if (merge_ == merge_kind::all_ok) {
-        out = "OK\r\n";
+        out = success_;
         parent_.reply_kind = static_cast<std::uint8_t>(mc::reply_status::ok);
     } else {
         merge_values(out);
@@ -82,6 +82,7 @@ void memcache_fanout::merge_values(std::string& out) {
         if (block && block->key == keys_[k]) {
             out.append(r.substr(0, block->size));
             r.remove_prefix(block->size);
+            ++parent_.reply_hits;
         }
     }
     out += "END\r\n";
@@ -117,11 +118,12 @@ std::unique_ptr<fanout> memcache_fanout::retrieval(upstream::request& parent,
 
 std::unique_ptr<fanout> memcache_fanout::broadcast(upstream::request& parent,
                                                    std::string_view payload, mc::command cmd,
-                                                   std::size_t servers,
+                                                   std::size_t servers, std::string_view success,
                                                    upstream::request_pool& requests,
                                                    const upstream::backend_protocol& protocol) {
     std::unique_ptr<memcache_fanout> group(
         new memcache_fanout(parent, merge_kind::all_ok, protocol));
+    group->success_ = success;
     for (std::size_t i = 0; i < servers; ++i) {
         auto& part = group->add_part(requests);
         part.payload.assign(payload);

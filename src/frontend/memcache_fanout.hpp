@@ -21,9 +21,11 @@ class memcache_fanout final : public fanout {
                                              key_groups groups, upstream::request_pool& requests,
                                              const upstream::backend_protocol& protocol);
 
-    // `payload` for each of `servers` servers; OK when all answer OK.
+    // `payload` for each of `servers` servers; `success` (flush_all: "OK\r\n", stats reset:
+    // "RESET\r\n") when every one of them succeeds, else the first failure.
     static std::unique_ptr<fanout> broadcast(upstream::request& parent, std::string_view payload,
                                              protocol::memcache::command cmd, std::size_t servers,
+                                             std::string_view success,
                                              upstream::request_pool& requests,
                                              const upstream::backend_protocol& protocol);
 
@@ -42,6 +44,7 @@ class memcache_fanout final : public fanout {
     std::vector<std::uint32_t> key_part_;  // values: the part asked for each key, in key order
     std::vector<std::string_view> keys_;   // copies live in key_storage_
     std::string key_storage_;
+    std::string success_;
 };
 
 }  // namespace coproxy::frontend

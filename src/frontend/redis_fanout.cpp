@@ -114,4 +114,17 @@ void redis_fanout::merge_sum(std::string& out) {
     out = ":" + std::to_string(sum) + "\r\n";
 }
 
+redis_broadcast::redis_broadcast(upstream::request& parent, std::string_view payload,
+                                 std::size_t servers, merger merge,
+                                 upstream::request_pool& requests)
+    : fanout(parent), merge_(std::move(merge)) {
+    for (std::size_t i = 0; i < servers; ++i) {
+        add_part(requests).payload.assign(payload);
+    }
+}
+
+void redis_broadcast::merge() {
+    parent_.finish(merge_(parts_), false);
+}
+
 }  // namespace coproxy::frontend

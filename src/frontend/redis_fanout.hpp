@@ -3,6 +3,7 @@
 // summed). Splitting and merging are linear in the number of keys.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,21 @@ class redis_fanout final : public fanout {
     protocol::redis::merge_kind merge_;
     const upstream::backend_protocol& protocol_;
     std::vector<std::uint32_t> key_part_;  // MGET: the part that holds each key, in key order
+};
+
+// A request sent to every server of the pool (SCRIPT LOAD, INFO, ...), its replies merged by
+// `merge` once all have answered.
+class redis_broadcast final : public fanout {
+  public:
+    using merger = std::function<std::string(std::span<const upstream::request_ptr> parts)>;
+
+    redis_broadcast(upstream::request& parent, std::string_view payload, std::size_t servers,
+                    merger merge, upstream::request_pool& requests);
+
+  private:
+    void merge() override;
+
+    merger merge_;
 };
 
 }  // namespace coproxy::frontend

@@ -3,14 +3,13 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <cstdio>
-#include <tuple>
 
+#include "coproxy/runtime/crash.hpp"
 #include "coproxy/runtime/log.hpp"
 #include "coproxy/runtime/spawn.hpp"
 
@@ -55,17 +54,17 @@ runtime::task<void> handle_signals(asio::io_context& control, proxy& running, re
         if (ec) {
             co_return;
         }
+        const char* name = runtime::signal_name(signal);
         switch (signal) {
             case SIGINT:
             case SIGTERM:
                 if (stopping) {
-                    spdlog::warn("second signal: exiting now");
+                    spdlog::warn("{}: a second stop signal, exiting now", name);
                     std::fflush(nullptr);
                     ::_exit(1);
                 }
                 stopping = true;
-                spdlog::info("{}: shutting down gracefully",
-                             signal == SIGTERM ? "SIGTERM" : "SIGINT");
+                spdlog::info("{}: shutting down gracefully", name);
                 // Kubernetes sends SIGTERM and needs time to take the pod out of its endpoints;
                 // an operator's Ctrl-C means "stop now, politely".
                 asio::co_spawn(control,
@@ -78,41 +77,18 @@ runtime::task<void> handle_signals(asio::io_context& control, proxy& running, re
                                });
                 break;
             case SIGHUP:
+                spdlog::info("{}: reopening the log file, then reloading", name);
                 runtime::reopen_log();  // nutcracker's meaning (logrotate), then a reload
-                reload.run("SIGHUP");
+                reload.run(name);
                 break;
             case SIGUSR1:
-                reload.run("SIGUSR1");
+                reload.run(name);
                 break;
             case SIGTTIN:
             case SIGTTOU:
-                spdlog::warn("log verbosity now {}",
+                spdlog::warn("{}: log verbosity now {}", name,
                              runtime::adjust_verbosity(signal == SIGTTIN ? 1 : -1));
                 break;
-        }
-    }
-}
-
-runtime::task<void> watch_config(reloader& reload) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    auto identity = [&] {
-        struct stat st {};
-        if (::stat(reload.path().c_str(), &st) != 0) {
-            return std::tuple<dev_t, ino_t, long, long, off_t>{};
-        }
-        return std::tuple{st.st_dev, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size};
-    };
-    auto seen = identity();
-    for (;;) {
-        timer.expires_after(std::chrono::seconds(1));
-        auto [ec] = co_await timer.async_wait(nothrow);
-        if (ec) {
-            co_return;
-        }
-        const auto now = identity();
-        if (now != seen && now != decltype(now){}) {
-            seen = now;
-            reload.run("config file changed");
         }
     }
 }

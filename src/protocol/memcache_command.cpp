@@ -7,12 +7,11 @@ namespace coproxy::protocol::memcache {
 
 namespace {
 
-constexpr std::array<std::string_view, 24> command_names = {
-    "get",       "gets",      "gat",    "gats", "set",  "add",   "replace", "append",
-    "prepend",   "cas",       "delete", "incr", "decr", "touch", "version", "quit",
-    "flush_all", "verbosity", "mg",     "ms",   "md",   "ma",    "mn",      "me",
+constexpr std::array<std::string_view, command_count> command_names = {
+    "get", "gets",   "gat",  "gats", "set",   "add",     "replace", "append",    "prepend",
+    "cas", "delete", "incr", "decr", "touch", "version", "quit",    "flush_all", "verbosity",
+    "mg",  "ms",     "md",   "ma",   "mn",    "me",      "stats",
 };
-static_assert(command_names.size() == static_cast<std::size_t>(command::me) + 1);
 
 // 0..63 for the base64 alphabet, 0 for '=' (it counts as a digit, as in memcached), else 0x80.
 constexpr std::array<unsigned char, 256> make_base64_table() {

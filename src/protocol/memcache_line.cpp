@@ -159,9 +159,16 @@ line_check check_line(token_list t, std::size_t max_value, key_buffer decoded) {
     if (t[0].size() == 2 && t[0][0] == 'm') {
         return check_meta_line(t, max_value, decoded);
     }
+    if (t[0] == "stats") {
+        // `stats` and `stats reset`; per-server sections (slabs, items, settings...) are not
+        // proxied.
+        const bool plain = ntokens(t) == 2;
+        const bool reset = ntokens(t) == 3 && t[1] == "reset";
+        return plain || reset ? accept(command::stats, 0, 0, false) : reject(error_reply);
+    }
     const auto cmd = classic_command(t[0]);
     if (!cmd) {
-        return reject(error_reply);  // also stats, slabs, watch...: not proxied
+        return reject(error_reply);  // also slabs, watch, lru...: not proxied
     }
     switch (*cmd) {
         case command::get:

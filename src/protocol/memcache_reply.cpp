@@ -105,6 +105,8 @@ line_kind classic_line(std::string_view line, command cmd) {
         case command::flush_all:
         case command::verbosity:
             return line == "OK" ? last(reply_status::ok) : line_kind{};
+        case command::stats:
+            return line == "RESET" ? last(reply_status::ok) : line_kind{};  // only reset is sent
         default:
             return {};  // quit is never answered
     }

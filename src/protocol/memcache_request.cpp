@@ -110,10 +110,9 @@ request_parser::result request_parser::parse(std::span<const char> in) {
     return finish_line(in, content + 1);
 }
 
-// Whether a line of `length` bytes, terminator excluded, breaks memcached's limit. memcached
-// applies it only to a line still waiting for its '\n', so whether a long line passes depends on
-// how it was read; being split-invariant, we hold every line to it. (Not counting the '\r' also
-// keeps any accepted line acceptable once re-encoded with "\r\n".)
+// Whether a line of `length` bytes, terminator excluded, is past the limit (see request_limits).
+// Held to every line however it was read, so the outcome does not depend on how TCP split it.
+// (Not counting the '\r' also keeps any accepted line acceptable once re-encoded with "\r\n".)
 bool request_parser::line_too_long(std::span<const char> in, std::size_t length) {
     if (length <= limits_.max_line) {
         return false;

@@ -12,12 +12,18 @@ constexpr auto single = command_kind::single_key;
 constexpr auto multi = command_kind::multi_key;
 constexpr auto eval = command_kind::eval;
 constexpr auto local = command_kind::local;
+constexpr auto pool = command_kind::whole_pool;
+constexpr auto any = command_kind::any_server;
 constexpr auto unsup = command_kind::unsupported;
 
 constexpr auto none = merge_kind::none;
 constexpr auto mget = merge_kind::mget;
 constexpr auto mset = merge_kind::mset;
 constexpr auto sum = merge_kind::sum_integers;
+constexpr auto same_reply = merge_kind::same_reply;
+constexpr auto all_true = merge_kind::all_true;
+constexpr auto all_ok = merge_kind::all_ok;
+constexpr auto info = merge_kind::info;
 
 constexpr std::uint8_t wr = flag::write;
 constexpr std::uint8_t ro = flag::readonly;
@@ -27,8 +33,7 @@ constexpr std::uint8_t sub = flag::subcommands;
 
 // One row per command, grouped as Redis's COMMAND DOCS groups them. Arity, keys and the write and
 // readonly flags are COMMAND INFO's from redis-server 7.0.15 unless a comment says otherwise.
-// Every Redis 7.0 command is here except HELLO (see the header), so "unknown" means what it
-// means to Redis.
+// Every Redis 7.0 command is here, so "unknown" means what it means to Redis.
 // clang-format off
 constexpr command_info table[] = {
     // {name, arity, first key, last key, key step, kind, merge, flags}
@@ -79,7 +84,7 @@ constexpr command_info table[] = {
     {"object",                -2,  0,  0, 0, unsup,  none, sub},
     {"object|encoding",        3,  2,  2, 1, single, none, ro},
     {"object|freq",            3,  2,  2, 1, single, none, ro},
-    {"object|help",            2,  0,  0, 0, unsup,  none, 0},
+    {"object|help",            2,  0,  0, 0, any,    none, 0},
     {"object|idletime",        3,  2,  2, 1, single, none, ro},
     {"object|refcount",        3,  2,  2, 1, single, none, ro},
     {"persist",                2,  1,  1, 1, single, none, wr},
@@ -223,12 +228,12 @@ constexpr command_info table[] = {
     {"xgroup|createconsumer",  5,  2,  2, 1, single, none, wr},
     {"xgroup|delconsumer",     5,  2,  2, 1, single, none, wr},
     {"xgroup|destroy",         4,  2,  2, 1, single, none, wr},
-    {"xgroup|help",            2,  0,  0, 0, unsup,  none, 0},
+    {"xgroup|help",            2,  0,  0, 0, any,    none, 0},
     {"xgroup|setid",          -5,  2,  2, 1, single, none, wr},
     {"xinfo",                 -2,  0,  0, 0, unsup,  none, sub},
     {"xinfo|consumers",        4,  2,  2, 1, single, none, ro},
     {"xinfo|groups",           3,  2,  2, 1, single, none, ro},
-    {"xinfo|help",             2,  0,  0, 0, unsup,  none, 0},
+    {"xinfo|help",             2,  0,  0, 0, any,    none, 0},
     {"xinfo|stream",          -3,  2,  2, 1, single, none, ro},
     {"xlen",                   2,  1,  1, 1, single, none, ro},
     {"xpending",              -3,  1,  1, 1, single, none, ro},
@@ -238,9 +243,9 @@ constexpr command_info table[] = {
     {"xrevrange",             -4,  1,  1, 1, single, none, ro},
     {"xsetid",                -3,  1,  1, 1, single, none, wr},
     {"xtrim",                 -4,  1,  1, 1, single, none, wr},
-    // scripting. SCRIPT and FUNCTION manage per-server state (SCRIPT LOAD would have to reach every
-    // server), so they are refused. EVALSHA works once EVAL cached the script on that server, which
-    // the clients' usual NOSCRIPT -> EVAL fallback does.
+    // scripting. SCRIPT LOAD, EXISTS and FLUSH go to every server (a script is then wherever its
+    // keys are); FUNCTION manages libraries per server and is refused. EVALSHA works once a script
+    // is loaded everywhere, or once EVAL cached it on that server (the clients' NOSCRIPT fallback).
     // numkeys at argv[2], keys from argv[3]: COMMAND INFO shows 0 0 0 and so does this table;
     // route_key() reads numkeys.
     {"eval",                  -3,  0,  0, 0, eval,   none, same | mov},
@@ -250,12 +255,20 @@ constexpr command_info table[] = {
     {"fcall",                 -3,  0,  0, 0, eval,   none, same | mov},
     {"fcall_ro",              -3,  0,  0, 0, eval,   none, ro | same | mov},
     {"function",              -2,  0,  0, 0, unsup,  none, 0},
-    {"script",                -2,  0,  0, 0, unsup,  none, 0},
-    // connection. CLIENT and RESET act on one server connection that the client does not own.
-    // Local: AUTH checks the proxy's own password, SELECT accepts only 0, PING takes at most one
-    // message.
+    {"script",                -2,  0,  0, 0, unsup,  none, sub},
+    {"script|debug",           3,  0,  0, 0, unsup,  none, 0},
+    {"script|exists",         -3,  0,  0, 0, pool,   all_true, 0},
+    {"script|flush",          -2,  0,  0, 0, pool,   all_ok, 0},
+    {"script|help",            2,  0,  0, 0, any,    none, 0},
+    {"script|kill",            2,  0,  0, 0, unsup,  none, 0},
+    {"script|load",            3,  0,  0, 0, pool,   same_reply, 0},
+    // connection. Local: AUTH checks the proxy's own password, SELECT accepts only 0, PING takes
+    // at most one message, HELLO speaks RESP2, CLIENT keeps this client's own name and info (its
+    // subcommands that act on other connections are refused). RESET acts on one server connection
+    // that the client does not own.
     {"auth",                  -2,  0,  0, 0, local,  none, 0},
-    {"client",                -2,  0,  0, 0, unsup,  none, 0},
+    {"client",                -2,  0,  0, 0, local,  none, 0},
+    {"hello",                 -1,  0,  0, 0, local,  none, 0},
     {"echo",                   2,  0,  0, 0, local,  none, 0},
     {"ping",                  -1,  0,  0, 0, local,  none, 0},
     {"quit",                  -1,  0,  0, 0, local,  none, 0},
@@ -278,26 +291,26 @@ constexpr command_info table[] = {
     {"subscribe",             -2,  0,  0, 0, unsup,  none, 0},
     {"sunsubscribe",          -1,  0,  0, 0, unsup,  none, 0},
     {"unsubscribe",           -1,  0,  0, 0, unsup,  none, 0},
-    // server: administration of one server, or answers (INFO, DBSIZE, TIME) that describe a single
-    // server while the client believes it talks to one. COMMAND and LOLWUT are refused although
-    // twemproxy 0.5 parses them: COMMAND would advertise commands and key specs this proxy rejects.
+    // server: administration of one server, or answers (DBSIZE, TIME) that describe a single server
+    // while the client believes it talks to one. INFO is the proxy's (with the servers' lowest
+    // version and summed keyspace); COMMAND lists what the proxy serves, from this table.
     {"acl",                   -2,  0,  0, 0, unsup,  none, 0},
     {"bgrewriteaof",           1,  0,  0, 0, unsup,  none, 0},
     {"bgsave",                -1,  0,  0, 0, unsup,  none, 0},
-    {"command",               -1,  0,  0, 0, unsup,  none, 0},
+    {"command",               -1,  0,  0, 0, local,  none, 0},
     {"config",                -2,  0,  0, 0, unsup,  none, 0},
     {"dbsize",                 1,  0,  0, 0, unsup,  none, ro},
     {"debug",                 -2,  0,  0, 0, unsup,  none, 0},
     {"failover",              -1,  0,  0, 0, unsup,  none, 0},
     {"flushall",              -1,  0,  0, 0, unsup,  none, wr},
     {"flushdb",               -1,  0,  0, 0, unsup,  none, wr},
-    {"info",                  -1,  0,  0, 0, unsup,  none, 0},
+    {"info",                  -1,  0,  0, 0, pool,   info, 0},
     {"lastsave",               1,  0,  0, 0, unsup,  none, 0},
     {"latency",               -2,  0,  0, 0, unsup,  none, 0},
     {"lolwut",                -1,  0,  0, 0, unsup,  none, ro},
     {"memory",                -2,  0,  0, 0, unsup,  none, sub},
     {"memory|doctor",          2,  0,  0, 0, unsup,  none, 0},
-    {"memory|help",            2,  0,  0, 0, unsup,  none, 0},
+    {"memory|help",            2,  0,  0, 0, any,    none, 0},
     {"memory|malloc-stats",    2,  0,  0, 0, unsup,  none, 0},
     {"memory|purge",           2,  0,  0, 0, unsup,  none, 0},
     {"memory|stats",           2,  0,  0, 0, unsup,  none, 0},
@@ -325,6 +338,22 @@ constexpr command_info table[] = {
 // clang-format on
 
 constexpr std::size_t row_count = std::size(table);
+
+// The table's sections (COMMAND DOCS groups), each named by its first row.
+struct group_start {
+    std::string_view first_row;
+    std::string_view group;
+};
+constexpr group_start groups[] = {
+    {"append", "string"},        {"bitcount", "bitmap"},
+    {"copy", "generic"},         {"hdel", "hash"},
+    {"blmove", "list"},          {"sadd", "set"},
+    {"bzmpop", "sorted-set"},    {"pfadd", "hyperloglog"},
+    {"geoadd", "geo"},           {"xack", "stream"},
+    {"eval", "scripting"},       {"auth", "connection"},
+    {"discard", "transactions"}, {"psubscribe", "pubsub"},
+    {"acl", "server"},           {"asking", "cluster"},
+};
 
 constexpr char fold(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -364,8 +393,8 @@ constexpr bool check_row(const command_info& row) {
             throw "command names must be lowercase";
         }
     }
-    if ((row.kind == multi) != (row.merge != none)) {
-        throw "multi_key rows, and only they, have a merge kind";
+    if ((row.kind == multi || row.kind == pool) != (row.merge != none)) {
+        throw "multi_key and whole_pool rows, and only they, have a merge kind";
     }
     const int min_argc = row.arity < 0 ? -row.arity : row.arity;
     if ((row.kind == single || row.kind == multi) &&
@@ -519,6 +548,8 @@ std::size_t route_key(const command_info& info, std::span<const std::string_view
         case command_kind::eval:
             return argv.size() > 3 && is_positive_integer(argv[2]) ? 3 : 1;
         case command_kind::local:
+        case command_kind::whole_pool:
+        case command_kind::any_server:
         case command_kind::unsupported:
             break;
     }
@@ -570,6 +601,20 @@ void format_unsupported_error(std::string_view name, std::string& out) {
 
 std::span<const command_info> all_commands() noexcept {
     return table;
+}
+
+std::string_view command_group(const command_info& info) noexcept {
+    std::string_view group = groups[0].group;
+    std::size_t next = 1;
+    for (const command_info& row : table) {
+        if (next < std::size(groups) && row.name == groups[next].first_row) {
+            group = groups[next++].group;
+        }
+        if (&row == &info) {
+            return group;
+        }
+    }
+    return "generic";
 }
 
 }  // namespace coproxy::protocol::redis

@@ -53,7 +53,7 @@ resolved resolve_listen(const config::listen_address& a) {
 
 // Binds one TCP socket; `reuseport` joins the kernel's SO_REUSEPORT group for the address.
 unique_fd bind_tcp(const resolved& r, int backlog, bool reuseport, bool do_listen,
-                   std::string& error) {
+                   std::string& error, bool& in_use) {
     unique_fd fd(::socket(r.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) {
         error = errno_text("socket");
@@ -67,6 +67,7 @@ unique_fd bind_tcp(const resolved& r, int backlog, bool reuseport, bool do_liste
         set_flag(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY);
     }
     if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&r.address), r.length) != 0) {
+        in_use = errno == EADDRINUSE;
         error = errno_text("bind");
         return {};
     }
@@ -91,14 +92,14 @@ opened_listener open_tcp(const config::listen_address& a, int backlog, bool shar
         // another process owns the address and joining its group would silently steal half its
         // clients.
         std::string error;
-        if (!bind_tcp(r, backlog, false, false, error)) {
+        if (!bind_tcp(r, backlog, false, false, error, out.in_use)) {
             out.error = error + " (is another process listening on " + a.to_string() + "?)";
             return out;
         }
     }
     for (unsigned i = 0; i < workers; ++i) {
         std::string error;
-        unique_fd fd = bind_tcp(r, backlog, true, true, error);
+        unique_fd fd = bind_tcp(r, backlog, true, true, error, out.in_use);
         if (!fd) {
             out.error = error;
             out.per_worker.clear();

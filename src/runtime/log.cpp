@@ -5,6 +5,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,8 @@
 
 namespace coproxy::runtime {
 namespace {
+
+std::atomic<int> g_log_fd{2};  // where a crash report goes: the log file, else stderr
 
 // Appends to a file, or stderr when no file is set; reopen() starts a new file after rotation.
 class reopenable_sink final : public spdlog::sinks::base_sink<std::mutex> {
@@ -43,15 +46,15 @@ class reopenable_sink final : public spdlog::sinks::base_sink<std::mutex> {
   private:
     void open() {
         file_ = stderr;
-        if (path_.empty()) {
-            return;
+        if (!path_.empty()) {
+            if (std::FILE* f = std::fopen(path_.c_str(), "a")) {
+                file_ = f;
+                error_.clear();
+            } else {
+                error_ = "cannot open log file '" + path_ + "': " + std::strerror(errno);
+            }
         }
-        if (std::FILE* f = std::fopen(path_.c_str(), "a")) {
-            file_ = f;
-            error_.clear();
-        } else {
-            error_ = "cannot open log file '" + path_ + "': " + std::strerror(errno);
-        }
+        g_log_fd.store(::fileno(file_));
     }
     void close() {
         if (file_ != stderr && file_ != nullptr) {
@@ -141,6 +144,10 @@ std::string init_logging(const config::process_options& options) {
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(std::move(logger));
     return g_sink->error();
+}
+
+int log_fd() {
+    return g_log_fd.load();
 }
 
 void reopen_log() {

@@ -100,33 +100,83 @@ fd_limit raise_fd_limit(std::uint64_t wanted) {
     return out;
 }
 
-std::string daemonize() {
-    const auto fork_once = []() -> std::string {
-        const pid_t pid = ::fork();
-        if (pid < 0) {
-            return std::string("fork: ") + std::strerror(errno);
+daemon_start::~daemon_start() {
+    if (fd_ >= 0) {
+        ::close(fd_);  // without a report the parent sees EOF: the daemon died starting
+    }
+}
+
+void daemon_start::succeeded() {
+    if (fd_ >= 0) {
+        [[maybe_unused]] const auto n = ::write(fd_, "0", 1);
+        ::close(std::exchange(fd_, -1));
+    }
+}
+
+void daemon_start::failed(const std::string& message) {
+    if (fd_ >= 0) {
+        const std::string report = "1" + message;
+        [[maybe_unused]] const auto n = ::write(fd_, report.data(), report.size());
+        ::close(std::exchange(fd_, -1));
+    }
+}
+
+// The started process: waits for the daemon's report, then leaves with it.
+[[noreturn]] void wait_for_report(int fd) {
+    std::string report;
+    char buf[512];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            report.append(buf, static_cast<std::size_t>(n));
+        } else if (n == 0 || errno != EINTR) {
+            break;
         }
-        if (pid > 0) {
-            ::_exit(0);
-        }
+    }
+    if (!report.empty() && report[0] == '0') {
+        ::_exit(0);
+    }
+    const std::string message =
+        report.empty() ? "the daemon exited before its start-up was complete" : report.substr(1);
+    const std::string line = "coproxy: " + message + "\n";
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, line.data(), line.size());
+    ::_exit(1);
+}
+
+daemon_start daemon_start::daemonize(std::string& error) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        error = std::string("pipe: ") + std::strerror(errno);
         return {};
-    };
-    if (auto e = fork_once(); !e.empty()) {
-        return e;
     }
+    const pid_t first = ::fork();
+    if (first < 0) {
+        error = std::string("fork: ") + std::strerror(errno);
+        return {};
+    }
+    if (first > 0) {
+        ::close(pipe_fds[1]);
+        wait_for_report(pipe_fds[0]);
+    }
+    ::close(pipe_fds[0]);
+    daemon_start report(pipe_fds[1]);
     if (::setsid() < 0) {
-        return std::string("setsid: ") + std::strerror(errno);
+        report.failed(std::string("setsid: ") + std::strerror(errno));
+        ::_exit(1);
     }
-    if (auto e = fork_once(); !e.empty()) {
-        return e;
+    const pid_t second = ::fork();
+    if (second < 0) {
+        report.failed(std::string("fork: ") + std::strerror(errno));
+        ::_exit(1);
+    }
+    if (second > 0) {
+        ::_exit(0);  // the intermediate child; the report pipe stays with the daemon
     }
     ::umask(0);
-    if (::chdir("/") != 0) {
-        return std::string("chdir: ") + std::strerror(errno);
-    }
     const int null = ::open("/dev/null", O_RDWR);
-    if (null < 0) {
-        return std::string("open /dev/null: ") + std::strerror(errno);
+    if (::chdir("/") != 0 || null < 0) {
+        report.failed(std::string("cannot detach: ") + std::strerror(errno));
+        ::_exit(1);
     }
     ::dup2(null, STDIN_FILENO);
     ::dup2(null, STDOUT_FILENO);
@@ -134,7 +184,7 @@ std::string daemonize() {
     if (null > STDERR_FILENO) {
         ::close(null);
     }
-    return {};
+    return report;
 }
 
 pid_file::pid_file(std::string path) : path_(std::move(path)) {

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "coproxy/runtime/crash.hpp"
+
 namespace coproxy::runtime {
 
 worker::worker(unsigned id) : id_(id), guard_(context_.get_executor()) {}
@@ -23,6 +25,7 @@ void worker::start() {
 }
 
 void worker::run() {
+    install_crash_stack();  // a stack overflow on this thread is still reported
     for (;;) {
         try {
             context_.run();

@@ -17,6 +17,7 @@ class memcache_reader final : public reply_reader {
             case mc::status::ok:
                 head.reply_kind = static_cast<std::uint8_t>(parser_.kind());
                 head.reply_values = parser_.values_size();
+                head.reply_hits = static_cast<std::uint32_t>(parser_.value_count());
                 return {status::complete, r.consumed};
             case mc::status::need_more:
                 return {status::need_more, 0};

@@ -24,6 +24,7 @@ constexpr std::size_t max_batch_requests = 64;  // Asio gathers at most 64 buffe
 constexpr std::size_t max_batch_bytes = 256 * 1024;
 constexpr std::size_t read_size = 16 * 1024;
 constexpr auto max_backoff = 2s;
+constexpr auto min_serving_time = 1s;  // see fail()
 
 }  // namespace
 
@@ -122,6 +123,7 @@ runtime::task<void> server_connection::run() {
         co_return;
     }
     state_ = state::ready;
+    up_since_ = runtime::clock::now();
     metrics_.server_connections.add();
     boost::system::error_code ignored;
     link_.socket().non_blocking(true, ignored);  // flush() writes without waiting
@@ -356,13 +358,20 @@ void server_connection::fail(std::string reason) {
     if (state_ == state::stopped || state_ == state::backoff || state_ == state::idle) {
         return;
     }
+    // A connection that had been serving for a while is retried at once: what the requests after
+    // it are told must be the server's state now (say "Connection refused"), not this failure.
+    // A connect that fails, or a connection that fails as soon as it is up, backs off.
+    const auto now = runtime::clock::now();
+    const bool was_serving = state_ == state::ready && now - up_since_ >= min_serving_time;
     if (state_ == state::ready) {
         metrics_.server_connections.sub();
     }
     state_ = state::backoff;
     failure_ = std::move(reason);
-    retry_at_ = runtime::clock::now() + backoff_;
-    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
+    retry_at_ = was_serving ? now : now + backoff_;
+    if (!was_serving) {
+        backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
+    }
     link_.close();
     writer_.reset();
     write_blocked_ = false;

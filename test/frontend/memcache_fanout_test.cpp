@@ -66,8 +66,8 @@ TEST_F(MemcacheFanout, AFailedPartFailsTheGet) {
 
 TEST_F(MemcacheFanout, FlushAllIsOkOnlyWhenEveryServerIs) {
     auto parent = requests.make();
-    launch(memcache_fanout::broadcast(*parent, "flush_all\r\n", mc::command::flush_all, 3, requests,
-                                      *protocol),
+    launch(memcache_fanout::broadcast(*parent, "flush_all\r\n", mc::command::flush_all, 3, "OK\r\n",
+                                      requests, *protocol),
            parent, 3);
     for (auto& p : parts) {
         EXPECT_EQ(p->payload, "flush_all\r\n");

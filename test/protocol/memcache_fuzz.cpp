@@ -170,7 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (data[0] % 2 == 0) {
         check(run_requests(stream, stream.size()) == run_requests(stream, split));
     } else {
-        const auto cmd = static_cast<command>((data[0] / 2) % (static_cast<int>(command::me) + 1));
+        const auto cmd = static_cast<command>((data[0] / 2) % static_cast<int>(command_count));
         check(run_replies(stream, cmd, stream.size()) == run_replies(stream, cmd, split));
     }
     return 0;

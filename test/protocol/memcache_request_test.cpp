@@ -241,7 +241,8 @@ const std::vector<row>& rows() {
         {"verbosity", "verbosity 1\r\nverbosity 1 noreply\r\n", {"verbosity 13", "verbosity 21 quiet"}},
         {"verbosity_bad_level", "verbosity x\r\n", {"invalid 13 CLIENT_ERROR bad command line format"}},
         {"version_and_quit", "version\r\nquit\r\n", {"version 9", "quit 6"}},
-        {"unsupported_commands", "stats\r\nwatch\r\nbget a\r\n", {"invalid 7 ERROR", "invalid 7 ERROR", "invalid 8 ERROR"}},
+        {"unsupported_commands", "stats slabs\r\nwatch\r\nbget a\r\n", {"invalid 13 ERROR", "invalid 7 ERROR", "invalid 8 ERROR"}},
+        {"stats", "stats\r\nstats reset\r\nstats reset now\r\n", {"stats 7", "stats 13", "invalid 17 ERROR"}},
         {"empty_lines", "\r\n\n  \r\n", {"invalid 2 ERROR", "invalid 1 ERROR", "invalid 4 ERROR"}},
         // Meta commands.
         {"mg", "mg k v\r\n", {"mg 8 [k]"}},

@@ -68,9 +68,9 @@ class ServerConnection : public testing::Test {
         return r;
     }
 
-    // Runs the loop until `done` holds (or 10 s pass).
-    bool run_until(const std::function<bool()>& done) {
-        const auto deadline = std::chrono::steady_clock::now() + 10s;
+    // Runs the loop until `done` holds (or `limit` passes).
+    bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
         while (!done() && std::chrono::steady_clock::now() < deadline) {
             io.run_for(5ms);
             io.restart();
@@ -152,6 +152,23 @@ TEST_F(ServerConnection, RefusedConnectFailsAtOnceWhileBackingOff) {
     EXPECT_EQ(sink.replies.size(), 2u);
     EXPECT_EQ(sink.replies[1], "ERR Connection refused\n");
     EXPECT_EQ(metrics.server_connect_failures.value(), 1u);
+    c->stop();
+}
+
+TEST_F(ServerConnection, ErrorsStateTheCurrentCauseAfterAServerGoesAway) {
+    auto backend = std::make_unique<test::fake_backend>();
+    auto c = connect_to(backend->port(), 1000ms);
+    send(*c, "up");
+    ASSERT_TRUE(run_until([&] { return sink.replies.size() == 1; }));
+    // Serving for a while, then the server goes away: listener and connection.
+    run_until([] { return false; }, 1100ms);
+    backend.reset();
+    ASSERT_TRUE(run_until([&] { return owner.failures.size() == 1; }));
+    EXPECT_EQ(owner.failures[0], "Connection closed by server");
+    // The next request is told why the server cannot be used now, not how the last one ended.
+    send(*c, "next");
+    ASSERT_TRUE(run_until([&] { return sink.replies.size() == 2; }));
+    EXPECT_EQ(sink.replies[1], "ERR Connection refused\n");
     c->stop();
 }
 

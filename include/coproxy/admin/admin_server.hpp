@@ -26,8 +26,9 @@ class admin_server {
     admin_server(process::proxy& proxy, reload_function reload);
     ~admin_server();
 
-    // "host:port" (empty: disabled). Returns an error when the address cannot be bound.
-    std::string start_http(const std::string& address);
+    // "host:port" (empty: disabled). Returns an error when the address cannot be bound;
+    // `in_use` says the reason is that someone else listens there.
+    std::string start_http(const std::string& address, bool* in_use = nullptr);
     // nutcracker's stats port: writes the JSON document and closes. `interval` is -i: the
     // document is aggregated at most that often, as nutcracker does.
     std::string start_stats(const std::string& addr, int port, std::chrono::milliseconds interval);

@@ -63,6 +63,10 @@ struct options_result {
     std::vector<option_source> sources;  // parallel to option_table()
     std::vector<std::string> errors;
     std::vector<std::string> warnings;  // ignored environment values, to be logged
+
+    // Whether the option `name` ("admin-addr") was given (flag, environment or file), not left
+    // at its default.
+    bool given(std::string_view name) const;
 };
 
 using env_lookup = std::function<std::optional<std::string>(const std::string&)>;

@@ -41,6 +41,8 @@ class pool_service : public std::enable_shared_from_this<pool_service> {
 
     const config::pool_config& config() const { return *shared_.config; }
     runtime::pool_metrics& metrics() { return shared_.stats->workers[worker_.worker.id()]; }
+    // Every worker's cells of this pool (other workers' are read, never written).
+    const runtime::pool_stats& stats() const { return *shared_.stats; }
     worker_state& worker() { return worker_; }
     const std::shared_ptr<upstream::tcp_upstream>& tcp() const { return tcp_; }
     const std::unique_ptr<upstream::keyed_upstream>& keyed() const { return keyed_; }

@@ -1,5 +1,5 @@
-// The control loop's work on the main thread: signals turned into shutdown, log reopening,
-// reloads and verbosity changes, and the config file watch (--watch-config).
+// Signals, handled on the control loop (the main thread): shutdown, log reopening, reloads and
+// verbosity changes.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -20,9 +20,5 @@ void unblock_handled_signals();
 // reload; SIGUSR1: reload; SIGTTIN/SIGTTOU: verbosity up/down.
 runtime::task<void> handle_signals(asio::io_context& control, proxy& running, reloader& reload,
                                    const config::process_options& options);
-
-// Reloads when the config file changes. Kubernetes updates a ConfigMap volume by swapping a
-// symlink, so the file is stat()ed through links and compared by inode, mtime and size.
-runtime::task<void> watch_config(reloader& reload);
 
 }  // namespace coproxy::process

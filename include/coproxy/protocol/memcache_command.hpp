@@ -41,7 +41,9 @@ enum class command : std::uint8_t {
     ma,
     mn,
     me,
+    stats,  // plain `stats` (the proxy's own) and `stats reset` (sent to every server)
 };
+inline constexpr std::size_t command_count = static_cast<std::size_t>(command::stats) + 1;
 
 std::string_view name(command c);
 
@@ -54,7 +56,7 @@ constexpr bool is_storage(command c) {
     return (c >= command::set && c <= command::cas) || c == command::ms;
 }
 constexpr bool is_meta(command c) {
-    return c >= command::mg;
+    return c >= command::mg && c <= command::me;
 }
 
 // What a server said. The get family ends with `end` whatever number of VALUE blocks came first.

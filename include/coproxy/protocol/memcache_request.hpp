@@ -15,8 +15,11 @@
 namespace coproxy::protocol::memcache {
 
 struct request_limits {
-    // memcached closes a connection with more than 2048 bytes and no newline, unless the line is
-    // a multi-get. Being split-invariant, we reject any line longer than that (its \r\n aside).
+    // memcached processes a line of any length that its 16 KiB read buffer holds with its newline
+    // (an unknown 5000-byte command gets ERROR and the connection carries on), and closes one that
+    // passes 2048 bytes before its newline has arrived, unless it is a multi-get: so what happens
+    // depends on how TCP split the line. Being split-invariant, we take any line up to max_line
+    // (its \r\n aside) and close on a longer one; sessions use memcached's 16 KiB.
     std::size_t max_line = 2048;
     std::size_t max_retrieval_line = 1024 * 1024;  // get/gets/gat/gats; unbounded in memcached
     std::size_t max_value = 1024 * 1024;           // data block of set/add/.../ms (memcached -I)

@@ -4,14 +4,13 @@
 //
 // Arity and key positions are Redis 7.0's (COMMAND INFO) except where a comment in the table says
 // otherwise. Names are matched ASCII case-insensitively, like Redis. Containers whose subcommands
-// take a key (OBJECT, MEMORY, XINFO, XGROUP) resolve argv[1] to a "container|sub" row, the name
-// Redis itself uses in COMMAND and in its arity error. Other containers (CONFIG, CLIENT, SCRIPT...)
+// are served differently (OBJECT, MEMORY, XINFO, XGROUP, SCRIPT) resolve argv[1] to a
+// "container|sub" row, the name Redis itself uses in COMMAND and in its arity error. CLIENT and
+// COMMAND are answered by the proxy, subcommand by subcommand; other containers (CONFIG, ACL...)
 // are refused whole.
 //
-// HELLO is deliberately absent, so it gets Redis's unknown-command error: the answer of a pre-6.0
-// server, on which Lettuce and go-redis fall back to RESP2. Lettuce (Spring's default client)
-// falls back only on an ERR mentioning "unknown" or on NOPROTO; "unsupported" would fail the
-// connection.
+// HELLO is served for RESP2 and refused with -NOPROTO for RESP3, the reply on which ioredis,
+// Lettuce and go-redis fall back to RESP2.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +25,9 @@ enum class command_kind : std::uint8_t {
     single_key,   // sent to the server of the key at first_key
     multi_key,    // split per server by key, replies merged as `merge` says
     eval,         // scripts and functions: numkeys at argv[2]; see route_key()
-    local,        // answered by the proxy itself (PING, ECHO, QUIT, SELECT, AUTH)
+    local,        // answered by the proxy itself (PING, ECHO, QUIT, SELECT, AUTH, HELLO, CLIENT)
+    whole_pool,   // sent to every server of the pool, replies merged as `merge` says
+    any_server,   // keyless and the same on every server (OBJECT HELP): sent to one of them
     unsupported,  // refused with format_unsupported_error(); the connection stays open
 };
 
@@ -35,6 +36,10 @@ enum class merge_kind : std::uint8_t {
     mget,          // one array, values in the order the client sent the keys
     mset,          // +OK once every part answered +OK
     sum_integers,  // DEL, UNLINK, EXISTS, TOUCH: the sum of the parts' integers
+    same_reply,    // SCRIPT LOAD: every server must answer the same (one sha)
+    all_true,      // SCRIPT EXISTS: per position, 1 only where every server says 1
+    all_ok,        // SCRIPT FLUSH: +OK once every server answered +OK
+    info,          // INFO: the proxy's own sections, the servers' version and keyspace
 };
 
 // Bits of command_info::flags.
@@ -116,5 +121,8 @@ void format_unsupported_error(std::string_view name, std::string& out);
 
 // Every row, in table order, for tests, --help and per-command metrics.
 std::span<const command_info> all_commands() noexcept;
+
+// The COMMAND DOCS group of a row ("string", "generic", "connection", ...).
+std::string_view command_group(const command_info& info) noexcept;
 
 }  // namespace coproxy::protocol::redis

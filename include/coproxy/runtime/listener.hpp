@@ -18,6 +18,7 @@ struct opened_listener {
     std::vector<unique_fd> per_worker;  // empty on error
     stream_protocol protocol{AF_INET, 0};
     std::string error;
+    bool in_use = false;  // the error is EADDRINUSE: someone else listens there
 };
 
 // `shared_with_others`: the pool's `reuseport: true`; without it, binding an address another

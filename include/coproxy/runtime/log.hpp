@@ -18,6 +18,8 @@ spdlog::level::level_enum level_for_verbosity(int verbosity);
 // Returns an error message when the log file cannot be opened (logging then goes to stderr).
 std::string init_logging(const config::process_options& options);
 void reopen_log();
+// The log's file descriptor, for writers that cannot use spdlog (a crash handler).
+int log_fd();
 // SIGTTIN raises verbosity by one, SIGTTOU lowers it (nutcracker's signals).
 int adjust_verbosity(int delta);
 

@@ -90,7 +90,11 @@ class histogram {
     COUNTER(fragments, "fragments_total", "fragments",                                            \
             "Sub-requests made by splitting multi-key requests")                                  \
     COUNTER(server_ejects, "server_ejects_total", "server_ejects",                                \
-            "Times a server of this pool was ejected")
+            "Times a server of this pool was ejected")                                            \
+    COUNTER(get_hits, "get_hits_total", "",                                                       \
+            "memcache pools: keys a get/gets/gat/gats or mg found")                               \
+    COUNTER(get_misses, "get_misses_total", "",                                                   \
+            "memcache pools: keys a get/gets/gat/gats or mg did not find")
 
 #define COPROXY_SERVER_METRICS(COUNTER, GAUGE)                                                     \
     GAUGE(server_connections, "server_connections", "server_connections",                         \

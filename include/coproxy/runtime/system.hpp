@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace coproxy::runtime {
 
@@ -23,8 +24,32 @@ struct fd_limit {
 // Raises RLIMIT_NOFILE's soft limit (and the hard one, when privileged) to `wanted`.
 fd_limit raise_fd_limit(std::uint64_t wanted);
 
-// Classic double fork; stdio to /dev/null. Call before any thread starts. Error text on failure.
-std::string daemonize();
+// Classic double fork, stdio to /dev/null, with one difference: the process that was started
+// (what an init script or a harness waits for) does not exit until the daemon says how its
+// start-up went, and then exits 0, or 1 with the daemon's message on stderr. So a listener that
+// cannot bind fails the command, as it does in the foreground. Call before any thread starts.
+class daemon_start {
+  public:
+    daemon_start() = default;
+    daemon_start(daemon_start&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    daemon_start& operator=(daemon_start&& o) noexcept {
+        std::swap(fd_, o.fd_);
+        return *this;
+    }
+    ~daemon_start();
+
+    // Forks; returns in the daemon only (error text in `error` when it could not be made).
+    static daemon_start daemonize(std::string& error);
+
+    // Start-up is over: the waiting parent exits 0. Idempotent; the first report wins.
+    void succeeded();
+    // Start-up failed: the waiting parent prints `message` and exits 1.
+    void failed(const std::string& message);
+
+  private:
+    explicit daemon_start(int fd) : fd_(fd) {}
+    int fd_ = -1;  // the pipe to the waiting parent; -1 once reported (or not a daemon)
+};
 
 // Writes the pid on creation, removes the file on destruction.
 class pid_file {

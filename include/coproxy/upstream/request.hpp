@@ -51,6 +51,8 @@ class request {
     bool failed = false;           // the reply is coproxy's own error (server unreachable, timeout)
     std::uint8_t reply_kind = 0;   // protocol-specific, noted by the reply reader
     std::size_t reply_values = 0;  // memcached get family: bytes of VALUE blocks in the reply
+    std::uint32_t reply_hits = 0;  // memcached get family: VALUE blocks in the reply
+    std::uint32_t keys = 0;        // memcached retrievals: keys asked for (hits and misses)
     std::uint32_t server = 0;
     runtime::clock::time_point created{};
     runtime::clock::time_point sent{};
@@ -154,6 +156,8 @@ class request_pool {
         r->failed = false;
         r->reply_kind = 0;
         r->reply_values = 0;
+        r->reply_hits = 0;
+        r->keys = 0;
         r->server = 0;
         if (free_.size() < max_cached_) {
             free_.push_back(r);

@@ -2,8 +2,9 @@
 // in batches (one writev for everything queued), replies are matched to requests strictly in order.
 // The pool's timeout is counted from when a request is written, not from when it was queued; when
 // it runs out the connection is closed (later replies could no longer be matched) and every request
-// still waiting on it gets an error reply, so no client ever waits forever. While a failed
-// connection backs off, new requests fail at once with the reason.
+// still waiting on it gets an error reply, so no client ever waits forever. A connection that was
+// serving is reopened at once when it fails; while a failed connect backs off, new requests fail
+// at once with its reason, so an error always states the server's current state.
 #pragma once
 
 #include <deque>
@@ -97,6 +98,7 @@ class server_connection final : public std::enable_shared_from_this<server_conne
     state state_ = state::idle;
     std::string failure_;  // why the connection failed, for requests during the back-off
     runtime::clock::time_point retry_at_{};
+    runtime::clock::time_point up_since_{};
     std::chrono::milliseconds backoff_{100};
 };
 

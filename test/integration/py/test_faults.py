@@ -444,8 +444,9 @@ class MemcacheAbusiveClients(AbusiveClients, unittest.TestCase):
         c.send(b"set edge 0 0 %d\r\n" % (MAX_REQUEST - 8) + b"e" * (MAX_REQUEST - 8) + b"\r\n")
         out = c.rest_until_close()
         check(out == b"SERVER_ERROR object too large for cache\r\n", out)
-        # Lines that never end: memcached's error, then the close.
-        for request in (b"set " + b"k" * 5000, b"get " + b"k " * (MAX_REQUEST // 2 + 10)):
+        # Lines that never end (past memcached's 16 KiB read buffer, or a multi-get past
+        # max_request_bytes): memcached's error, then the close.
+        for request in (b"set " + b"k" * 20000, b"get " + b"k " * (MAX_REQUEST // 2 + 10)):
             c = Conn(self.port)
             c.send(request)
             out = c.rest_until_close()

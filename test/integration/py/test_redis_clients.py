@@ -122,8 +122,14 @@ class RedisPool(unittest.TestCase):
         c = self.client()
         c.set("script-key", "hello")
         self.assertEqual(c.eval("return redis.call('get', KEYS[1])", 1, "script-key"), b"hello")
-        with self.assertRaises(redis.ResponseError):  # would have to reach every server
-            c.script_load("return 1")
+        # SCRIPT LOAD reaches every server, so EVALSHA works whichever shard its key is on.
+        sha = c.script_load("return redis.call('get', KEYS[1])")
+        self.assertEqual(c.script_exists(sha, "0" * 40), [True, False])
+        for shard in self.shards:
+            self.assertEqual(self.direct(shard).script_exists(sha), [True])
+        for i in range(20):
+            c.set(f"sk{i}", i)
+            self.assertEqual(c.evalsha(sha, 1, f"sk{i}"), str(i).encode())
 
     def test_unsupported_command_keeps_the_connection(self):
         c = self.client()
@@ -131,7 +137,7 @@ class RedisPool(unittest.TestCase):
         with self.assertRaises(redis.ResponseError) as e:
             c.keys("*")
         self.assertEqual(str(e.exception), "unsupported command 'keys'")
-        for command in (["MULTI"], ["SUBSCRIBE", "ch"], ["BLPOP", "l", "0"], ["FLUSHALL"],
+        for command in (["SUBSCRIBE", "ch"], ["BLPOP", "l", "0"], ["FLUSHALL"],
                         ["SCAN", "0"], ["CONFIG", "GET", "x"]):
             with self.assertRaises(redis.ResponseError):
                 c.execute_command(*command)
