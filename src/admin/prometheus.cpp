@@ -75,12 +75,14 @@ auto sum(const Cells& workers, Read read) {
     return total;
 }
 
+// `field` picks the histogram in each worker's cells (default: its latency).
+template <class Workers, class Field>
 void histogram_samples(std::string& out, std::string_view name, const std::string& labels,
-                       const auto& workers) {
+                       const Workers& workers, Field field) {
     std::uint64_t cumulative = 0;
     const auto& bounds = runtime::histogram::bounds;
     for (std::size_t i = 0; i <= bounds.size(); ++i) {
-        cumulative += sum(workers, [i](const auto& w) { return w.latency.bucket(i); });
+        cumulative += sum(workers, [i, field](const auto& w) { return (w.*field).bucket(i); });
         char le[32];
         if (i < bounds.size()) {
             std::snprintf(le, sizeof le, "%g", bounds[i]);
@@ -90,7 +92,7 @@ void histogram_samples(std::string& out, std::string_view name, const std::strin
         sample(out, std::string(name) + "_bucket", labels + ",le=\"" + le + "\"", cumulative);
     }
     sample(out, std::string(name) + "_sum", labels,
-           sum(workers, [](const auto& w) { return w.latency.sum_seconds(); }));
+           sum(workers, [field](const auto& w) { return (w.*field).sum_seconds(); }));
     sample(out, std::string(name) + "_count", labels, cumulative);
 }
 
@@ -183,7 +185,7 @@ std::string render_prometheus(const proxy& p) {
     for (const auto& view : pools) {
         if (view.shared.config->protocol != config::protocol_kind::tcp) {
             histogram_samples(out, "request_duration_seconds", pool_label(view.shared.stats->name),
-                              view.shared.stats->workers);
+                              view.shared.stats->workers, &runtime::pool_metrics::latency);
         }
     }
     family(out, "server_request_duration_seconds", "histogram",
@@ -194,8 +196,20 @@ std::string render_prometheus(const proxy& p) {
         }
         for (const auto& server : view.shared.servers) {
             histogram_samples(out, "server_request_duration_seconds",
-                              server_label(view.shared.config->name, server->name),
-                              server->workers);
+                              server_label(view.shared.config->name, server->name), server->workers,
+                              &runtime::server_metrics::latency);
+        }
+    }
+    family(out, "server_lease_wait_seconds", "histogram",
+           "Leases that had to open a connection: from asked for to connected");
+    for (const auto& view : pools) {
+        if (view.shared.config->protocol != config::protocol_kind::redis) {
+            continue;
+        }
+        for (const auto& server : view.shared.servers) {
+            histogram_samples(out, "server_lease_wait_seconds",
+                              server_label(view.shared.config->name, server->name), server->workers,
+                              &runtime::server_metrics::lease_wait);
         }
     }
     return out;

@@ -306,6 +306,22 @@ const pool_key keys[] = {
       "Requests written to one server connection and not yet answered; more wait their turn.",
       false},
      set_int<&C::server_max_inflight, 1, 1'000'000>},
+    {{"pinned_connections", "int", "64",
+      "Redis pools: connections per server per worker that clients lease for connection state "
+      "(MULTI/EXEC, WATCH, blocking commands, subscriptions), kept warm and reused. Past it a "
+      "client asking for one gets an error at once; its connection stays open.", false},
+     set_int<&C::pinned_connections, 1, 100'000>},
+    {{"transaction_max_commands", "int", "10000",
+      "Redis pools: commands one MULTI may queue; past it (or past max_request_bytes queued) the "
+      "command is refused and EXEC answers -EXECABORT.", false},
+     set_int<&C::transaction_max_commands, 1, 10'000'000>},
+    {{"allow_flush", "bool", "false",
+      "Redis pools: let FLUSHDB and FLUSHALL empty every server of the pool.", false},
+     set_bool<&C::allow_flush>},
+    {{"allow_keys", "bool", "false",
+      "Redis pools: let KEYS run on every server (it blocks each server while it scans; SCAN "
+      "does not).", false},
+     set_bool<&C::allow_keys>},
 };
 // clang-format on
 
@@ -416,7 +432,9 @@ std::vector<key_problem> finish_pool(pool_draft& d, const std::set<std::string>&
     }
     check_servers(d, out);
     if (d.cfg.protocol != protocol_kind::redis) {
-        reject_present(present, {"redis_auth", "redis_db"},
+        reject_present(present,
+                       {"redis_auth", "redis_db", "pinned_connections", "transaction_max_commands",
+                        "allow_flush", "allow_keys"},
                        "only applies to redis pools (this pool speaks " +
                            std::string(to_string(d.cfg.protocol)) + ")",
                        out);

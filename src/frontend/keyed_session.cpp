@@ -90,6 +90,19 @@ void keyed_session::reply_local(std::string_view bytes) {
     add_request()->finish_local(bytes);
 }
 
+void keyed_session::defer(std::function<void()> f) {
+    asio::post(worker_.worker.get_executor(), counted([f = std::move(f)] { f(); }));
+}
+
+void keyed_session::after(std::chrono::milliseconds delay, std::function<void()> f) {
+    auto timer = std::make_shared<runtime::steady_timer>(worker_.worker.get_executor(), delay);
+    timer->async_wait(counted([timer, f = std::move(f)](const boost::system::error_code& ec) {
+        if (!ec) {
+            f();
+        }
+    }));
+}
+
 void keyed_session::refuse_unroutable(upstream::request& r) {
     r.finish(upstream().protocol().error_reply("no server is available for this key"), true);
 }

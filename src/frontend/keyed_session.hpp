@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/container/deque.hpp>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -67,6 +68,10 @@ class keyed_session : public session_state, public upstream::reply_sink, public 
     void forward(upstream::request_ptr r, std::string_view key);
     // The reply when no server can take a key (every server ejected).
     void refuse_unroutable(upstream::request& r);
+    // Runs `f` on this worker after the current handler (after `delay`), unless the session is
+    // closed by then.
+    void defer(std::function<void()> f);
+    void after(std::chrono::milliseconds delay, std::function<void()> f);
     // A request whose `count` keys (`key_at(i)`) may live on several servers: sent whole when they
     // share one (`whole(parent)` sets its payload), else split into one part per server by
     // `split(parent, groups) -> unique_ptr<fanout>`; refused when a key has no server.

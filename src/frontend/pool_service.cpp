@@ -39,7 +39,8 @@ pool_service::pool_service(worker_state& worker, pool_shared shared)
                         : upstream::make_memcache_backend(cfg);
     keyed_ = std::make_unique<upstream::keyed_upstream>(
         worker_.worker.get_executor(), shared_.config, shared_.stats, shared_.servers,
-        worker_.worker.id(), std::move(protocol), worker_.buffers, worker_.flushes);
+        worker_.worker.id(), std::move(protocol), worker_.buffers, worker_.flushes,
+        worker_.requests);
 }
 
 void pool_service::start(upstream::eject_callback on_eject) {

@@ -11,6 +11,7 @@
 #include "coproxy/protocol/redis_introspection.hpp"
 #include "coproxy/version.hpp"
 #include "frontend/redis_session.hpp"
+#include "frontend/redis_state.hpp"
 
 namespace coproxy::frontend {
 namespace {
@@ -101,6 +102,8 @@ void redis_session::answer_locally(const redis::command_info& info) {
     if (name == "ping") {
         if (argv_.size() > 2) {
             reply_local(arity_error("ping"));
+        } else if (subscribed()) {
+            subscribed_ping();
         } else {
             reply_local(argv_.size() == 2 ? bulk(argv_[1]) : "+PONG\r\n");
         }

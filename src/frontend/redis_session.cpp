@@ -1,8 +1,11 @@
 // Parsing and dispatch for Redis clients; see redis_session.hpp.
 #include "frontend/redis_session.hpp"
 
+#include <random>
+
 #include "coproxy/protocol/redis_merge.hpp"
 #include "frontend/redis_fanout.hpp"
+#include "frontend/redis_state.hpp"
 #include "frontend/sessions.hpp"
 
 namespace coproxy::frontend {
@@ -66,7 +69,8 @@ keyed_session::step redis_session::process() {
 }
 
 // Redis's order: an unknown command or a wrong arity is reported before authentication is
-// asked for; then only AUTH, HELLO and QUIT pass an unauthenticated client.
+// asked for; then only AUTH, HELLO and QUIT pass an unauthenticated client. A subscribed client
+// may only (un)subscribe, PING, QUIT and RESET; in a transaction, commands are queued.
 void redis_session::dispatch(std::span<const char> raw) {
     argv_.clear();
     for (std::size_t i = 0; i < parser_.argc(); ++i) {
@@ -83,63 +87,90 @@ void redis_session::dispatch(std::span<const char> raw) {
     } else if (!authenticated_ && !is("auth", *info) && !is("hello", *info) && !is("quit", *info)) {
         error = "-NOAUTH Authentication required.\r\n";
     }
-    if (error.empty() && refused_by_transaction(*info)) {
-        return;
-    }
-    if (error.empty() && info->kind == redis::command_kind::unsupported) {
-        redis::format_unsupported_error(info->name, error);
-        if (is("multi", *info)) {
-            transaction_refused_ = true;
-        }
-    }
     if (!error.empty()) {
-        reply_local(error);
+        if (in_transaction()) {
+            transaction_failed(error);  // as Redis: a command that cannot be queued aborts EXEC
+        } else {
+            reply_local(error);
+        }
         return;
     }
-    switch (info->kind) {
+    if (subscribed() && !is("subscribe", *info) && !is("unsubscribe", *info) &&
+        !is("psubscribe", *info) && !is("punsubscribe", *info) && !is("ssubscribe", *info) &&
+        !is("sunsubscribe", *info) && !is("ping", *info) && !is("quit", *info) &&
+        !is("reset", *info)) {
+        reply_local(
+            "-ERR Can't execute '" + std::string(info->name) +
+            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+            "this context\r\n");
+        return;
+    }
+    if (in_transaction() && !is("exec", *info) && !is("discard", *info) && !is("multi", *info) &&
+        !is("watch", *info) && !is("quit", *info) && !is("reset", *info)) {
+        queue_in_transaction(*info, raw);
+        return;
+    }
+    run(*info, raw);
+}
+
+void redis_session::run(const redis::command_info& info, std::span<const char> raw) {
+    std::string error;
+    switch (info.kind) {
+        case redis::command_kind::unsupported:
+            redis::format_unsupported_error(info.name, error);
+            reply_local(error);
+            break;
         case redis::command_kind::local:
-            answer_locally(*info);
+            answer_locally(info);
+            break;
+        case redis::command_kind::stateful:
+            stateful(info, raw);
             break;
         case redis::command_kind::multi_key:
-            forward_multi(*info, raw);
+            forward_multi(info, raw);
             break;
         case redis::command_kind::whole_pool:
-            forward_to_every_server(*info, raw);
+            forward_to_every_server(info, raw);
             break;
         case redis::command_kind::any_server:
             forward_to_any_server(raw);
             break;
-        default: {
-            auto r = add_request();
-            copy_payload(*r, raw);
-            forward(std::move(r), argv_[redis::route_key(*info, argv_)]);
+        default:
+            forward_keyed(info, raw);
             break;
-        }
     }
 }
 
-// After a refused MULTI the client believes it is queueing a transaction: nothing may run until
-// it ends one, or retry logic would apply those writes twice.
-bool redis_session::refused_by_transaction(const redis::command_info& info) {
-    if (!transaction_refused_) {
-        return false;
-    }
-    if (is("exec", info)) {
-        transaction_refused_ = false;
-        reply_local("-EXECABORT Transaction discarded because of previous errors.\r\n");
-    } else if (is("discard", info)) {
-        transaction_refused_ = false;
-        reply_local("+OK\r\n");
-    } else if (is("multi", info)) {
-        reply_local("-ERR MULTI calls can not be nested\r\n");
-    } else if (is("quit", info)) {
-        return false;
+// A request for the server of one key: on this client's leased connection to that server when it
+// holds one (so it stays in order with its transaction or blocking command), else shared.
+void redis_session::forward_keyed(const redis::command_info& info, std::span<const char> raw) {
+    auto r = add_request();
+    copy_payload(*r, raw);
+    const auto server = upstream().route(argv_[redis::route_key(info, argv_)]);
+    if (!server) {
+        refuse_unroutable(*r);
+    } else if (auto* lease = lease_on(*server)) {
+        lease->submit(std::move(r));
     } else {
-        reply_local(
-            "-ERR command not executed: the MULTI before it was refused; EXEC or DISCARD "
-            "ends the transaction\r\n");
+        submit(*server, std::move(r));
     }
-    return true;
+}
+
+std::optional<std::uint32_t> redis_session::one_server(std::span<const std::string_view> keys) {
+    std::optional<std::uint32_t> server;
+    for (const auto key : keys) {
+        const auto s = upstream().route(key);
+        if (!s) {
+            reply_local(upstream().protocol().error_reply("no server is available for this key"));
+            return std::nullopt;
+        }
+        if (server && *server != *s) {
+            reply_local("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+            return std::nullopt;
+        }
+        server = s;
+    }
+    return server;
 }
 
 void redis_session::copy_payload(upstream::request& r, std::span<const char> raw) {
@@ -161,11 +192,24 @@ void redis_session::forward_multi(const redis::command_info& info, std::span<con
         });
 }
 
-// SCRIPT LOAD/EXISTS/FLUSH and INFO: every server gets the request; the merge is the reply one
-// Redis would give (INFO: coproxy's own, with what the servers said).
+// SCRIPT LOAD/EXISTS/FLUSH, INFO, DBSIZE, RANDOMKEY, and with the pool's consent FLUSHDB,
+// FLUSHALL and KEYS: every server gets the request; the merge is the reply one Redis would give
+// (INFO: coproxy's own, with what the servers said).
 void redis_session::forward_to_every_server(const redis::command_info& info,
                                             std::span<const char> raw) {
+    const auto& cfg = service().config();
+    const bool flush = is("flushdb", info) || is("flushall", info);
+    if ((flush && !cfg.allow_flush) || (is("keys", info) && !cfg.allow_keys)) {
+        std::string upper(info.name);
+        for (char& c : upper) {
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        reply_local("-ERR " + upper + " would reach every server of pool '" + cfg.name + "'; set " +
+                    (flush ? "allow_flush" : "allow_keys") + ": true on the pool to allow it\r\n");
+        return;
+    }
     auto parent = add_request();
+
     std::string payload;
     if (info.merge == redis::merge_kind::info) {
         const std::string_view ask[] = {"INFO"};  // the default sections: server and keyspace
@@ -180,8 +224,30 @@ void redis_session::forward_to_every_server(const redis::command_info& info,
         servers[s] = s;
     }
     redis_broadcast::merger merge;
-    if (info.merge == redis::merge_kind::info) {
+    if (info.merge == redis::merge_kind::any_value) {
+        merge = [](std::span<const upstream::request_ptr> parts) {
+            // RANDOMKEY: a key from a server that has one, picked at random among them.
+            std::vector<const upstream::request*> found;
+            for (const auto& p : parts) {
+                if (!p->failed && !p->reply.empty() && p->reply[0] == '$' &&
+                    p->reply != "$-1\r\n") {
+                    found.push_back(p.get());
+                }
+            }
+            if (found.empty()) {
+                for (const auto& p : parts) {
+                    if (p->failed || (!p->reply.empty() && p->reply[0] == '-')) {
+                        return p->reply;
+                    }
+                }
+                return std::string("$-1\r\n");
+            }
+            static thread_local std::minstd_rand pick{std::random_device{}()};
+            return found[pick() % found.size()]->reply;
+        };
+    } else if (info.merge == redis::merge_kind::info) {
         // The sections asked for, kept past this request's buffer.
+
         std::vector<std::string> sections(argv_.begin() + 1, argv_.end());
         merge = [this,
                  sections = std::move(sections)](std::span<const upstream::request_ptr> parts) {

@@ -14,6 +14,7 @@ constexpr auto eval = command_kind::eval;
 constexpr auto local = command_kind::local;
 constexpr auto pool = command_kind::whole_pool;
 constexpr auto any = command_kind::any_server;
+constexpr auto state = command_kind::stateful;
 constexpr auto unsup = command_kind::unsupported;
 
 constexpr auto none = merge_kind::none;
@@ -24,6 +25,8 @@ constexpr auto same_reply = merge_kind::same_reply;
 constexpr auto all_true = merge_kind::all_true;
 constexpr auto all_ok = merge_kind::all_ok;
 constexpr auto info = merge_kind::info;
+constexpr auto concat = merge_kind::concat;
+constexpr auto any_value = merge_kind::any_value;
 
 constexpr std::uint8_t wr = flag::write;
 constexpr std::uint8_t ro = flag::readonly;
@@ -69,8 +72,9 @@ constexpr command_info table[] = {
     {"bitpos",                -3,  1,  1, 1, single, none, ro},
     {"getbit",                 3,  1,  1, 1, single, none, ro},
     {"setbit",                 4,  1,  1, 1, single, none, wr},
-    // generic. KEYS, SCAN and RANDOMKEY would have to visit every server; WAIT counts replicas of
-    // one server connection; MIGRATE moves keys where the proxy's hashing will not look for them.
+    // generic. KEYS (with allow_keys) and RANDOMKEY visit every server, SCAN walks them one after
+    // the other (its cursor says which); MIGRATE moves keys where the proxy's hashing will not
+    // look for them.
     {"copy",                  -3,  1,  2, 1, single, none, wr | same},
     {"del",                   -2,  1, -1, 1, multi,  sum,  wr},
     {"dump",                   2,  1,  1, 1, single, none, ro},
@@ -78,7 +82,7 @@ constexpr command_info table[] = {
     {"expire",                -3,  1,  1, 1, single, none, wr},
     {"expireat",              -3,  1,  1, 1, single, none, wr},
     {"expiretime",             2,  1,  1, 1, single, none, ro},
-    {"keys",                   2,  0,  0, 0, unsup,  none, ro},
+    {"keys",                   2,  0,  0, 0, pool,   concat, ro},
     {"migrate",               -6,  3,  3, 1, unsup,  none, wr | mov},
     {"move",                   3,  1,  1, 1, single, none, wr},
     {"object",                -2,  0,  0, 0, unsup,  none, sub},
@@ -92,17 +96,19 @@ constexpr command_info table[] = {
     {"pexpireat",             -3,  1,  1, 1, single, none, wr},
     {"pexpiretime",            2,  1,  1, 1, single, none, ro},
     {"pttl",                   2,  1,  1, 1, single, none, ro},
-    {"randomkey",              1,  0,  0, 0, unsup,  none, ro},
+    {"randomkey",              1,  0,  0, 0, pool,   any_value, ro},
     {"rename",                 3,  1,  2, 1, single, none, wr | same},
     {"renamenx",               3,  1,  2, 1, single, none, wr | same},
     {"restore",               -4,  1,  1, 1, single, none, wr},
-    {"scan",                  -2,  0,  0, 0, unsup,  none, ro},
+    {"scan",                  -2,  0,  0, 0, state,  none, ro},
     {"sort",                  -2,  1,  1, 1, single, none, wr | same | mov},
     {"sort_ro",               -2,  1,  1, 1, single, none, ro | same | mov},
     {"touch",                 -2,  1, -1, 1, multi,  sum,  ro},
     {"ttl",                    2,  1,  1, 1, single, none, ro},
     {"type",                   2,  1,  1, 1, single, none, ro},
     {"unlink",                -2,  1, -1, 1, multi,  sum,  wr},
+    // WAIT counts the replicas that have one connection's writes; through a proxy a client's
+    // writes travel on shared connections, so no server connection can answer it truthfully.
     {"wait",                   3,  0,  0, 0, unsup,  none, 0},
     // hash
     {"hdel",                  -3,  1,  1, 1, single, none, wr},
@@ -121,12 +127,12 @@ constexpr command_info table[] = {
     {"hsetnx",                 4,  1,  1, 1, single, none, wr},
     {"hstrlen",                3,  1,  1, 1, single, none, ro},
     {"hvals",                  2,  1,  1, 1, single, none, ro},
-    // list. Blocking pops are refused: they would pin a pooled server connection for their timeout.
-    {"blmove",                 6,  1,  2, 1, unsup,  none, wr},
-    {"blmpop",                -5,  0,  0, 0, unsup,  none, wr | mov},
-    {"blpop",                 -3,  1, -2, 1, unsup,  none, wr},
-    {"brpop",                 -3,  1, -2, 1, unsup,  none, wr},
-    {"brpoplpush",             4,  1,  2, 1, unsup,  none, wr},
+    // list. Blocking pops run on a connection leased for their time (redis_blocking.hpp).
+    {"blmove",                 6,  1,  2, 1, state,  none, wr},
+    {"blmpop",                -5,  0,  0, 0, state,  none, wr | mov},
+    {"blpop",                 -3,  1, -2, 1, state,  none, wr},
+    {"brpop",                 -3,  1, -2, 1, state,  none, wr},
+    {"brpoplpush",             4,  1,  2, 1, state,  none, wr},
     {"lindex",                 3,  1,  1, 1, single, none, ro},
     {"linsert",                5,  1,  1, 1, single, none, wr},
     {"llen",                   2,  1,  1, 1, single, none, ro},
@@ -165,9 +171,9 @@ constexpr command_info table[] = {
     {"sunion",                -2,  1, -1, 1, single, none, ro | same},
     {"sunionstore",           -3,  1, -1, 1, single, none, wr | same},
     // sorted-set
-    {"bzmpop",                -5,  0,  0, 0, unsup,  none, wr | mov},
-    {"bzpopmax",              -3,  1, -2, 1, unsup,  none, wr},
-    {"bzpopmin",              -3,  1, -2, 1, unsup,  none, wr},
+    {"bzmpop",                -5,  0,  0, 0, state,  none, wr | mov},
+    {"bzpopmax",              -3,  1, -2, 1, state,  none, wr},
+    {"bzpopmin",              -3,  1, -2, 1, state,  none, wr},
     {"zadd",                  -4,  1,  1, 1, single, none, wr},
     {"zcard",                  2,  1,  1, 1, single, none, ro},
     {"zcount",                 4,  1,  1, 1, single, none, ro},
@@ -217,7 +223,7 @@ constexpr command_info table[] = {
     {"georadiusbymember_ro",  -5,  1,  1, 1, single, none, ro},
     {"geosearch",             -7,  1,  1, 1, single, none, ro},
     {"geosearchstore",        -8,  1,  2, 1, single, none, wr | same},
-    // stream. XREAD and XREADGROUP take keys after STREAMS and may block: refused.
+    // stream. XREAD and XREADGROUP take keys after STREAMS; with BLOCK they lease a connection.
     {"xack",                  -4,  1,  1, 1, single, none, wr},
     {"xadd",                  -5,  1,  1, 1, single, none, wr},
     {"xautoclaim",            -6,  1,  1, 1, single, none, wr},
@@ -238,8 +244,8 @@ constexpr command_info table[] = {
     {"xlen",                   2,  1,  1, 1, single, none, ro},
     {"xpending",              -3,  1,  1, 1, single, none, ro},
     {"xrange",                -4,  1,  1, 1, single, none, ro},
-    {"xread",                 -4,  0,  0, 0, unsup,  none, ro | mov},
-    {"xreadgroup",            -7,  0,  0, 0, unsup,  none, wr | mov},
+    {"xread",                 -4,  0,  0, 0, state,  none, ro | mov},
+    {"xreadgroup",            -7,  0,  0, 0, state,  none, wr | mov},
     {"xrevrange",             -4,  1,  1, 1, single, none, ro},
     {"xsetid",                -3,  1,  1, 1, single, none, wr},
     {"xtrim",                 -4,  1,  1, 1, single, none, wr},
@@ -272,38 +278,40 @@ constexpr command_info table[] = {
     {"echo",                   2,  0,  0, 0, local,  none, 0},
     {"ping",                  -1,  0,  0, 0, local,  none, 0},
     {"quit",                  -1,  0,  0, 0, local,  none, 0},
-    {"reset",                  1,  0,  0, 0, unsup,  none, 0},
+    {"reset",                  1,  0,  0, 0, state,  none, 0},
     {"select",                 2,  0,  0, 0, local,  none, 0},
-    // transactions: a transaction would have to stay on one server connection.
-    {"discard",                1,  0,  0, 0, unsup,  none, 0},
-    {"exec",                   1,  0,  0, 0, unsup,  none, 0},
-    {"multi",                  1,  0,  0, 0, unsup,  none, 0},
-    {"unwatch",                1,  0,  0, 0, unsup,  none, 0},
-    {"watch",                 -2,  1, -1, 1, unsup,  none, 0},
-    // pubsub: subscriptions need a dedicated server connection per client. The sharded variants'
-    // "keys" are channels (Redis flags them not_key), so they get none here.
-    {"psubscribe",            -2,  0,  0, 0, unsup,  none, 0},
-    {"publish",                3,  0,  0, 0, unsup,  none, 0},
+    // transactions: on a connection leased to the server of the first key, every key on it.
+    {"discard",                1,  0,  0, 0, state,  none, 0},
+    {"exec",                   1,  0,  0, 0, state,  none, 0},
+    {"multi",                  1,  0,  0, 0, state,  none, 0},
+    {"unwatch",                1,  0,  0, 0, state,  none, 0},
+    {"watch",                 -2,  1, -1, 1, state,  none, 0},
+    // pubsub: a channel lives on a server as a key does (PUBLISH is routed by it); patterns reach
+    // every server. Subscriptions run on connections leased per server. Redis flags the channels
+    // of the sharded variants not_key; here they are the routing argument.
+    {"psubscribe",            -2,  0,  0, 0, state,  none, 0},
+    {"publish",                3,  1,  1, 1, single, none, 0},
     {"pubsub",                -2,  0,  0, 0, unsup,  none, 0},
-    {"punsubscribe",          -1,  0,  0, 0, unsup,  none, 0},
-    {"spublish",               3,  0,  0, 0, unsup,  none, 0},
-    {"ssubscribe",            -2,  0,  0, 0, unsup,  none, 0},
-    {"subscribe",             -2,  0,  0, 0, unsup,  none, 0},
-    {"sunsubscribe",          -1,  0,  0, 0, unsup,  none, 0},
-    {"unsubscribe",           -1,  0,  0, 0, unsup,  none, 0},
-    // server: administration of one server, or answers (DBSIZE, TIME) that describe a single server
-    // while the client believes it talks to one. INFO is the proxy's (with the servers' lowest
+    {"punsubscribe",          -1,  0,  0, 0, state,  none, 0},
+    {"spublish",               3,  1,  1, 1, single, none, 0},
+    {"ssubscribe",            -2,  0,  0, 0, state,  none, 0},
+    {"subscribe",             -2,  0,  0, 0, state,  none, 0},
+    {"sunsubscribe",          -1,  0,  0, 0, state,  none, 0},
+    {"unsubscribe",           -1,  0,  0, 0, state,  none, 0},
+    // server: administration of one server, or answers (TIME, LASTSAVE) that describe a single
+    // server while the client believes it talks to one. DBSIZE is summed over the servers;
+    // FLUSHDB and FLUSHALL reach every server with allow_flush. INFO is the proxy's (with the servers' lowest
     // version and summed keyspace); COMMAND lists what the proxy serves, from this table.
     {"acl",                   -2,  0,  0, 0, unsup,  none, 0},
     {"bgrewriteaof",           1,  0,  0, 0, unsup,  none, 0},
     {"bgsave",                -1,  0,  0, 0, unsup,  none, 0},
     {"command",               -1,  0,  0, 0, local,  none, 0},
     {"config",                -2,  0,  0, 0, unsup,  none, 0},
-    {"dbsize",                 1,  0,  0, 0, unsup,  none, ro},
+    {"dbsize",                 1,  0,  0, 0, pool,   sum,  ro},
     {"debug",                 -2,  0,  0, 0, unsup,  none, 0},
     {"failover",              -1,  0,  0, 0, unsup,  none, 0},
-    {"flushall",              -1,  0,  0, 0, unsup,  none, wr},
-    {"flushdb",               -1,  0,  0, 0, unsup,  none, wr},
+    {"flushall",              -1,  0,  0, 0, pool,   all_ok, wr},
+    {"flushdb",               -1,  0,  0, 0, pool,   all_ok, wr},
     {"info",                  -1,  0,  0, 0, pool,   info, 0},
     {"lastsave",               1,  0,  0, 0, unsup,  none, 0},
     {"latency",               -2,  0,  0, 0, unsup,  none, 0},
@@ -550,6 +558,7 @@ std::size_t route_key(const command_info& info, std::span<const std::string_view
         case command_kind::local:
         case command_kind::whole_pool:
         case command_kind::any_server:
+        case command_kind::stateful:
         case command_kind::unsupported:
             break;
     }

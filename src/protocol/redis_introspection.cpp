@@ -44,6 +44,8 @@ std::string_view summary(const command_info& row) {
             return "coproxy: sent to every server of the pool, replies merged";
         case command_kind::any_server:
             return "coproxy: answered by one server of the pool";
+        case command_kind::stateful:
+            return "coproxy: on a server connection this client holds for it";
         case command_kind::unsupported:
             break;
     }

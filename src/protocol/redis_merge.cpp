@@ -49,6 +49,22 @@ std::string merge_sum(std::span<const std::string_view> replies) {
     return ":" + std::to_string(sum) + "\r\n";
 }
 
+std::string merge_concat(std::span<const std::string_view> replies) {
+    std::vector<std::string_view> all;
+    std::vector<std::string_view> elements;
+    for (const auto r : replies) {
+        if (!resp::split_array(r, elements)) {
+            return std::string(unexpected);
+        }
+        all.insert(all.end(), elements.begin(), elements.end());
+    }
+    std::string out = "*" + std::to_string(all.size()) + "\r\n";
+    for (const auto e : all) {
+        out += e;
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string merge_replies(merge_kind merge, std::span<const std::string_view> replies) {
@@ -79,6 +95,8 @@ std::string merge_replies(merge_kind merge, std::span<const std::string_view> re
             return merge_all_true(replies);
         case merge_kind::sum_integers:
             return merge_sum(replies);
+        case merge_kind::concat:
+            return merge_concat(replies);
         default:
             return std::string(unexpected);
     }

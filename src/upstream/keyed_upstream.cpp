@@ -13,9 +13,11 @@ keyed_upstream::keyed_upstream(runtime::executor ex,
                                std::shared_ptr<runtime::pool_stats> stats,
                                runtime::server_stats_list servers, unsigned worker,
                                std::shared_ptr<const backend_protocol> protocol,
-                               runtime::buffer_pool& buffers, runtime::flush_queue& flushes)
+                               runtime::buffer_pool& buffers, runtime::flush_queue& flushes,
+                               request_pool& requests)
     : servers_(std::move(pool), std::move(stats), std::move(servers), worker),
       protocol_(std::move(protocol)),
+      leases_(ex, protocol_, servers_, buffers, flushes, requests),
       distribution_(config::key_distribution(servers_.pool().distribution)) {
     const auto& cfg = servers_.pool();
     for (std::uint32_t s = 0; s < cfg.servers.size(); ++s) {
@@ -47,6 +49,7 @@ void keyed_upstream::start(eject_callback on_eject) {
 }
 
 void keyed_upstream::stop() {
+    leases_.stop();
     for (auto& per_server : connections_) {
         for (auto& c : per_server) {
             c->stop();
@@ -114,6 +117,9 @@ void keyed_upstream::apply_ejection(std::uint32_t server, runtime::clock::time_p
 
 std::size_t keyed_upstream::load() const {
     std::size_t total = 0;
+    for (std::uint32_t s = 0; s < servers_.size(); ++s) {
+        total += leases_.in_use(s);
+    }
     for (const auto& per_server : connections_) {
         for (const auto& c : per_server) {
             total += c->load();

@@ -204,11 +204,11 @@ struct server_connection::request_policy {
     bool was_idle = c.sent_.empty();
 
     bool ready(const request_ptr&, std::size_t i) const {
-        return c.sent_.size() + i < c.settings_.max_in_flight;
+        return c.settings_.stream != nullptr || c.sent_.size() + i < c.settings_.max_in_flight;
     }
     std::string_view bytes(const request_ptr& r) const { return r->payload; }
     bool abandoned(const request_ptr& r) const {
-        if (r->sink != nullptr) {
+        if (r->sink != nullptr || c.settings_.stream != nullptr) {
             return false;
         }
         c.metrics_.queued.sub();
@@ -222,6 +222,9 @@ struct server_connection::request_policy {
         c.metrics_.request_bytes.add(r->payload.size());
         c.metrics_.queued.sub();
         c.metrics_.queued_bytes.sub(size);
+        if (c.settings_.stream != nullptr) {
+            return;  // its replies come as a stream, not as this request's answer
+        }
         c.metrics_.in_flight.add();
         c.metrics_.in_flight_bytes.add(size);
         c.sent_.push_back(std::move(r));
@@ -299,6 +302,24 @@ runtime::task<void> server_connection::read_loop() {
 bool server_connection::deliver_replies() {
     const bool was_full = sent_.size() >= settings_.max_in_flight;
     const auto now = runtime::clock::now();
+    while (!in_.empty() && settings_.stream != nullptr) {
+        const auto r = reader_->read(in_.data(), stream_head_);
+        if (r.st == reply_reader::status::need_more) {
+            return true;
+        }
+        if (r.st == reply_reader::status::invalid) {
+            metrics_.server_err.add();
+            fail("protocol error from server");
+            return false;
+        }
+        metrics_.responses.add();
+        settings_.stream->on_stream_reply(settings_.server,
+                                          std::string_view(in_.data().data(), r.consumed));
+        if (state_ != state::ready) {
+            return false;  // the listener let go of this connection
+        }
+        in_.consume(r.consumed);
+    }
     while (!in_.empty()) {
         if (sent_.empty()) {
             metrics_.server_err.add();
@@ -316,6 +337,9 @@ bool server_connection::deliver_replies() {
         }
         request_ptr done = std::move(sent_.front());
         sent_.pop_front();
+        if (done->timeout_ms >= 0 && !sent_.empty()) {
+            deadline_.cancel();  // the watch was timing this one: the next one's limit applies
+        }
         metrics_.responses.add();
         metrics_.in_flight.sub();
         metrics_.in_flight_bytes.sub(static_cast<std::int64_t>(done->payload.size()));
@@ -330,17 +354,25 @@ bool server_connection::deliver_replies() {
 }
 
 // Fails the connection when its oldest request has waited `timeout` since it was written.
+// The limit is the oldest request's own (a blocking command's) or else the pool's timeout.
 runtime::task<void> server_connection::watch_timeouts() {
-    const auto timeout = settings_.pool->timeout;
+    const auto pool_timeout = settings_.pool->timeout;
     for (;;) {
-        if (sent_.empty() || !timeout) {
+        std::optional<std::chrono::milliseconds> limit;
+        if (!sent_.empty()) {
+            const auto own = sent_.front()->timeout_ms;
+            limit = own < 0    ? pool_timeout
+                    : own == 0 ? std::nullopt
+                               : std::optional(std::chrono::milliseconds(own));
+        }
+        if (!limit) {
             co_await wake_watch_.async_wait(nothrow);
             if (state_ != state::ready) {
                 co_return;
             }
             continue;
         }
-        const auto due = sent_.front()->sent + *timeout;
+        const auto due = sent_.front()->sent + *limit;
         if (runtime::clock::now() >= due) {
             metrics_.server_timedout.add();
             fail("Connection timed out");

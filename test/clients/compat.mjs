@@ -52,7 +52,8 @@ const adapters = {
       },
       command: (args) => client.call(...args),
       async multi(k) {
-        return client.multi().set(k, "b").incr(`${k}:n`).exec();
+        const r = await client.multi().set(k, "b").incr(`${k}:n`).exec();
+        return r === null ? null : r.map(([err, value]) => (err ? `error ${err.message}` : value));
       },
       quit: () => client.quit(),
     };
@@ -122,11 +123,11 @@ const cases = [
   ["a refused command keeps the connection", async () => {
     let refused = "";
     try {
-      await adapter.command(["KEYS", "*"]);
+      await adapter.command(["CONFIG", "GET", "maxmemory"]);
     } catch (e) {
       refused = e.message;
     }
-    if (!refused.includes("unsupported command 'keys'")) throw new Error(`KEYS: ${refused || "answered"}`);
+    if (!refused.includes("unsupported command 'config'")) throw new Error(`CONFIG: ${refused || "answered"}`);
     equal(await adapter.get(`${prefix}hello`), "world", "GET after the refusal");
     equal(adapter.reconnects(), 0, "reconnects");
   }],

@@ -88,6 +88,11 @@ struct pool_config {
     std::uint64_t max_request_bytes = 0;  // one request; redis: 512 MiB, memcache: 64 MiB
     std::uint64_t client_output_limit = 64 * 1024 * 1024;  // replies queued for one client
     int server_max_inflight = 1024;  // requests written to one server connection, unanswered
+    // Redis pools: connection state (transactions, blocking commands, subscriptions).
+    int pinned_connections = 64;           // leased connections per server per worker
+    int transaction_max_commands = 10000;  // commands one MULTI may queue
+    bool allow_flush = false;              // FLUSHDB / FLUSHALL reach every server
+    bool allow_keys = false;               // KEYS reaches every server
 
     std::uint64_t effective_max_request_bytes() const {
         if (max_request_bytes != 0) {

@@ -28,6 +28,8 @@ enum class command_kind : std::uint8_t {
     local,        // answered by the proxy itself (PING, ECHO, QUIT, SELECT, AUTH, HELLO, CLIENT)
     whole_pool,   // sent to every server of the pool, replies merged as `merge` says
     any_server,   // keyless and the same on every server (OBJECT HELP): sent to one of them
+    stateful,     // needs this client's own server connection: transactions, WATCH, blocking
+                  // commands, subscriptions, RESET; and SCAN, whose cursor walks every server
     unsupported,  // refused with format_unsupported_error(); the connection stays open
 };
 
@@ -40,6 +42,8 @@ enum class merge_kind : std::uint8_t {
     all_true,      // SCRIPT EXISTS: per position, 1 only where every server says 1
     all_ok,        // SCRIPT FLUSH: +OK once every server answered +OK
     info,          // INFO: the proxy's own sections, the servers' version and keyspace
+    concat,        // KEYS: every server's array, one after the other
+    any_value,     // RANDOMKEY: one server's non-nil reply, picked at random
 };
 
 // Bits of command_info::flags.

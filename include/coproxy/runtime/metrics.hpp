@@ -94,7 +94,11 @@ class histogram {
     COUNTER(get_hits, "get_hits_total", "",                                                       \
             "memcache pools: keys a get/gets/gat/gats or mg found")                               \
     COUNTER(get_misses, "get_misses_total", "",                                                   \
-            "memcache pools: keys a get/gets/gat/gats or mg did not find")
+            "memcache pools: keys a get/gets/gat/gats or mg did not find")                        \
+    COUNTER(pubsub_resubscribes, "pubsub_resubscribes_total", "",                                 \
+            "Redis pools: subscriptions restored after their server connection was lost")         \
+    COUNTER(pubsub_gap_ms, "pubsub_gap_milliseconds_total", "",                                   \
+            "Redis pools: time subscriptions were down (messages published then were missed)")
 
 #define COPROXY_SERVER_METRICS(COUNTER, GAUGE)                                                     \
     GAUGE(server_connections, "server_connections", "server_connections",                         \
@@ -120,7 +124,13 @@ class histogram {
     GAUGE(in_flight, "server_requests_in_flight", "out_queue",                                    \
           "Requests sent and awaiting their reply")                                               \
     GAUGE(in_flight_bytes, "server_requests_in_flight_bytes", "out_queue_bytes",                  \
-          "Bytes of requests sent and awaiting their reply")
+          "Bytes of requests sent and awaiting their reply")                                      \
+    GAUGE(leases, "server_leases", "",                                                            \
+          "Connections leased by clients for connection state (MULTI, WATCH, blocking, pub/sub)") \
+    COUNTER(lease_refusals, "server_lease_refusals_total", "",                                    \
+            "Leases refused because pinned_connections were all leased")                          \
+    COUNTER(lease_connects, "server_lease_connects_total", "",                                    \
+            "Leased connections opened (the rest are warm ones reused)")
 // clang-format on
 
 #define COPROXY_DECLARE_COUNTER(field, name, nutcracker, help) counter field;
@@ -135,7 +145,8 @@ struct alignas(64) pool_metrics {
 
 struct alignas(64) server_metrics {
     COPROXY_SERVER_METRICS(COPROXY_DECLARE_COUNTER, COPROXY_DECLARE_GAUGE)
-    histogram latency;  // upstream time: written -> reply received
+    histogram latency;     // upstream time: written -> reply received
+    histogram lease_wait;  // a lease that had to connect: asked for -> connection up
 };
 
 #undef COPROXY_DECLARE_COUNTER

@@ -15,6 +15,7 @@
 #include "coproxy/runtime/metrics.hpp"
 #include "coproxy/sharding/continuum.hpp"
 #include "coproxy/upstream/backend_protocol.hpp"
+#include "coproxy/upstream/lease_pool.hpp"
 #include "coproxy/upstream/server_connection.hpp"
 #include "coproxy/upstream/server_set.hpp"
 
@@ -25,7 +26,8 @@ class keyed_upstream final : public connection_owner {
     keyed_upstream(runtime::executor ex, std::shared_ptr<const config::pool_config> pool,
                    std::shared_ptr<runtime::pool_stats> stats, runtime::server_stats_list servers,
                    unsigned worker, std::shared_ptr<const backend_protocol> protocol,
-                   runtime::buffer_pool& buffers, runtime::flush_queue& flushes);
+                   runtime::buffer_pool& buffers, runtime::flush_queue& flushes,
+                   request_pool& requests);
     keyed_upstream(const keyed_upstream&) = delete;
     keyed_upstream& operator=(const keyed_upstream&) = delete;
     ~keyed_upstream();
@@ -43,9 +45,18 @@ class keyed_upstream final : public connection_owner {
     void submit(std::uint32_t server, request_ptr r, std::uint32_t client);
     void apply_ejection(std::uint32_t server, runtime::clock::time_point until);
 
+    // A connection to `server` held by `holder` alone (lease_pool.hpp); empty when refused.
+    lease lease_connection(std::uint32_t server, lease_holder& holder, bool stream = false) {
+        return leases_.acquire(server, holder, stream);
+    }
+    // Every server index, in config order (whole-pool commands).
+    std::size_t server_count() const { return servers_.size(); }
+    runtime::pool_metrics& pool_metrics() { return servers_.pool_metrics(); }
+
     const backend_protocol& protocol() const { return *protocol_; }
     const config::pool_config& pool() const { return servers_.pool(); }
-    std::size_t load() const;  // requests queued or in flight on every connection
+    // Requests queued or in flight on every connection, and connections leased by clients.
+    std::size_t load() const;
 
     void connection_up(std::uint32_t server) override;
     void connection_failed(std::uint32_t server, const std::string& reason) override;
@@ -55,6 +66,7 @@ class keyed_upstream final : public connection_owner {
 
     server_set servers_;
     std::shared_ptr<const backend_protocol> protocol_;
+    lease_pool leases_;
     std::vector<std::vector<std::shared_ptr<server_connection>>> connections_;
     std::vector<sharding::node> nodes_;
     sharding::distribution_kind distribution_;

@@ -43,6 +43,9 @@ class request {
     reply_sink* sink = nullptr;  // null once nobody waits for the reply
     std::uint32_t tag = 0;       // the sink's own use (part index)
     bool quiet = false;          // memcached noreply/q: the client is not sent the reply
+    // How long the reply may take once the request is written: -1 the pool's `timeout`, 0 no
+    // limit, else milliseconds (a blocking command's own timeout plus the pool's).
+    std::int64_t timeout_ms = -1;
     std::unique_ptr<request_group> group;  // the parts of a split request
 
     // Set when done.
@@ -151,6 +154,7 @@ class request_pool {
         r->sink = nullptr;
         r->tag = 0;
         r->quiet = false;
+        r->timeout_ms = -1;
         r->group.reset();
         r->done = false;
         r->failed = false;

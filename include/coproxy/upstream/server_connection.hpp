@@ -36,11 +36,22 @@ class connection_owner {
     ~connection_owner() = default;
 };
 
+// A connection in stream mode (a subscriber's) hands every reply to its listener, in arrival
+// order, instead of matching replies to requests: pub/sub messages come unasked.
+class stream_listener {
+  public:
+    virtual void on_stream_reply(std::uint32_t server, std::string_view reply) = 0;
+
+  protected:
+    ~stream_listener() = default;
+};
+
 struct connection_settings {
     std::shared_ptr<const config::pool_config> pool;
     std::shared_ptr<const backend_protocol> protocol;
     std::uint32_t server = 0;
-    std::size_t max_in_flight = 1024;  // requests written and not yet answered
+    std::size_t max_in_flight = 1024;   // requests written and not yet answered
+    stream_listener* stream = nullptr;  // set: stream mode
 };
 
 class server_connection final : public std::enable_shared_from_this<server_connection>,
@@ -58,6 +69,7 @@ class server_connection final : public std::enable_shared_from_this<server_conne
     void stop();
 
     std::size_t load() const { return to_send_.size() + sent_.size(); }
+    bool up() const { return state_ == state::ready; }
     bool backing_off() const;
 
     // Writes queued requests with one non-blocking gather write (the flush queue calls it once
@@ -90,6 +102,7 @@ class server_connection final : public std::enable_shared_from_this<server_conne
     runtime::ordered_writer writer_;
     std::deque<request_ptr> sent_;  // written, awaiting their replies, in order
     std::vector<asio::const_buffer> gather_;
+    request stream_head_;         // stream mode: what the reply reader is told each reply answers
     bool write_blocked_ = false;  // the socket took less than offered: wait until writable
     runtime::event wake_writer_;
     runtime::event wake_watch_;  // the first request of an idle connection was written
