@@ -279,6 +279,10 @@ void keyed_session::reading_stopped() {
         return;
     }
     phase_ = phase::finishing;
+    if (!pending_.empty() && abandon_pending()) {
+        abort();  // as Redis frees a blocked client that closed
+        return;
+    }
     flush();
 }
 

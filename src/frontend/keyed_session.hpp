@@ -45,6 +45,9 @@ class keyed_session : public session_state, public upstream::reply_sink, public 
     virtual step process() = 0;
     // The protocol's answer to a request beyond max_request_bytes (the connection then closes).
     virtual std::string_view too_large_reply() const = 0;
+    // Reading has stopped (EOF, QUIT, an error): true when the replies still pending will never
+    // come in useful time (a blocking command without end), so the connection closes now.
+    virtual bool abandon_pending() { return false; }
 
     // A new request at the tail of the pending queue, its reply routed back here.
     upstream::request_ptr add_request();

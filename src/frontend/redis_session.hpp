@@ -34,6 +34,7 @@ class redis_session final : public keyed_session, public upstream::lease_holder 
   protected:
     step process() override;
     std::string_view too_large_reply() const override;
+    bool abandon_pending() override;
 
   private:
     // What CLIENT SETNAME / SETINFO / NO-EVICT / NO-TOUCH set; allocated when one is used.

@@ -43,6 +43,7 @@ struct redis_session::connection_state {
     bool watching = false;        // a WATCH is on the lease
     bool watch_lost = false;      // the connection holding the WATCH failed: EXEC answers nil
     bool release_posted = false;  // a check whether the lease can go back is on its way
+    std::size_t blocking = 0;     // blocking commands in flight on the lease
     std::vector<upstream::request_ptr> held;  // sent once the transaction has a server
     std::size_t tx_commands = 0;
     std::uint64_t tx_bytes = 0;

@@ -81,7 +81,14 @@ redis_session::~redis_session() {
     }
 }
 
+bool redis_session::abandon_pending() {
+    return state_ && state_->blocking > 0;
+}
+
 void redis_session::on_reply(upstream::request& r) {
+    if (r.timeout_ms >= 0 && state_ && state_->blocking > 0) {
+        --state_->blocking;
+    }
     keyed_session::on_reply(r);
     if (state_ && state_->lease && !state_->release_posted) {
         state_->release_posted = true;
@@ -448,6 +455,7 @@ void redis_session::blocking(std::span<const char> raw) {
     const auto pool_timeout = service().config().timeout;
     r->timeout_ms =
         !pool_timeout || *call.timeout_ms == 0 ? 0 : *call.timeout_ms + pool_timeout->count();
+    ++state_->blocking;
     state_->lease.submit(std::move(r));
 }
 

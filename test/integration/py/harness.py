@@ -75,8 +75,9 @@ class Cluster:
     def path(self, name):
         return os.path.join(self.dir.name, name)
 
-    def redis(self, *extra):
-        port = free_port()
+    def redis(self, *extra, port=None):
+        """A redis-server; `port` restarts one where its pool expects it."""
+        port = port or free_port()
         p = Process(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                      "--appendonly", "no", "--protected-mode", "no", *extra],
                     self.path(f"redis-{port}.log"))
