@@ -45,11 +45,12 @@ class Stateful(unittest.TestCase):
         cls.shards = [cls.cluster.redis() for _ in range(3)]
         cls.port, cls.limited, cls.flushable = free_port(), free_port(), free_port()
         ports = [s.port for s in cls.shards]
-        # One worker: pinned_connections is per server and worker.
+        # One worker: pinned_connections is per server and worker. Hash tags keep a test's keys
+        # on one server (the ports, and so the ring, change from run to run).
         cls.proxy = cls.cluster.coproxy(
-            redis_pool("cache", cls.port, ports, timeout=400, hash="md5") +
+            redis_pool("cache", cls.port, ports, timeout=400, hash="md5", hash_tag='"{}"') +
             redis_pool("limited", cls.limited, ports, pinned_connections=2, hash="md5",
-                       transaction_max_commands=5, client_output_limit=65536) +
+                       hash_tag='"{}"', transaction_max_commands=5, client_output_limit=65536) +
             redis_pool("flushable", cls.flushable, ports, allow_flush="true", allow_keys="true",
                        hash="md5"),
             "--threads", "1", admin=True)
