@@ -24,6 +24,10 @@ using runtime::nothrow;
 
 using response = http::response<http::string_body>;
 
+constexpr std::size_t header_limit = 8 * 1024;
+constexpr std::size_t body_limit = 64 * 1024;
+constexpr auto request_deadline = 5s;
+
 response make(http::status status, std::string body, std::string_view type = "text/plain") {
     response res{status, 11};
     res.set(http::field::server, "coproxy");
@@ -56,6 +60,11 @@ std::optional<config::listen_address> parse_address(const std::string& text) {
 }
 
 }  // namespace
+
+admin_counters& counters() {
+    static admin_counters c;
+    return c;
+}
 
 struct admin_server::state : std::enable_shared_from_this<state> {
     state(process::proxy& p, reload_function r) : proxy(p), reload(std::move(r)) {}
@@ -122,22 +131,74 @@ runtime::task<response> admin_server::state::route(const http::request<http::str
                    "not found; try /metrics /healthz /readyz /config /stats, POST /reload\n");
 }
 
+// One admin client. Bounded as the data path is: --admin-max-connections at once (the rest get a
+// 503 and are counted), 8 KiB of headers and 64 KiB of body per request (413/431), and each
+// request must arrive in full within request_deadline of its first byte, so a slow sender
+// (slowloris) holds nothing for long; an idle keep-alive connection closes after 30 s.
 runtime::task<void> admin_server::state::serve_http(runtime::stream_socket socket,
                                                     unsigned worker) {
     auto self = shared_from_this();
-    boost::beast::flat_buffer buffer;
-    runtime::steady_timer idle(socket.get_executor());
-    for (;;) {
-        http::request<http::string_body> req;
-        idle.expires_after(30s);
-        auto read =
-            co_await (http::async_read(socket, buffer, req, nothrow) || idle.async_wait(nothrow));
-        if (read.index() == 1) {
-            break;  // idle for 30 s
+    auto& count = counters();
+    if (count.connections.fetch_add(1) >= proxy.current_options().admin_max_connections) {
+        count.connections.fetch_sub(1);
+        count.refused_full.fetch_add(1);
+        static constexpr std::string_view busy =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: "
+            "37\r\nConnection: close\r\n\r\nadmin endpoint: too many connections\n";
+        // Then a FIN, and what the client still sends is read away for up to a second: closing
+        // with unread input would reset the connection and could destroy the 503 on its way.
+        co_await asio::async_write(socket, asio::buffer(busy), nothrow);
+        boost::system::error_code ignored;
+        socket.shutdown(runtime::stream_socket::shutdown_send, ignored);
+        runtime::steady_timer linger(socket.get_executor());
+        linger.expires_after(1s);
+        char sink[512];
+        for (;;) {
+            auto got = co_await (socket.async_read_some(asio::buffer(sink), nothrow) ||
+                                 linger.async_wait(nothrow));
+            if (got.index() == 1 || std::get<0>(std::get<0>(got))) {
+                break;
+            }
         }
-        if (auto [ec, n] = std::get<0>(read); ec) {
+        co_return;
+    }
+    boost::beast::flat_buffer buffer(header_limit + body_limit);
+    runtime::steady_timer deadline(socket.get_executor());
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(header_limit);
+        parser.body_limit(body_limit);
+        // Idle until a request starts, then it has request_deadline to arrive.
+        deadline.expires_after(buffer.size() > 0 ? request_deadline : 30s);
+        if (buffer.size() == 0) {
+            auto waited = co_await (socket.async_wait(runtime::stream_socket::wait_read, nothrow) ||
+                                    deadline.async_wait(nothrow));
+            if (waited.index() == 1 || std::get<0>(std::get<0>(waited))) {
+                break;  // idle for 30 s, or gone
+            }
+            deadline.expires_after(request_deadline);
+        }
+        auto read = co_await (http::async_read(socket, buffer, parser, nothrow) ||
+                              deadline.async_wait(nothrow));
+        if (read.index() == 1) {
+            count.refused_slow.fetch_add(1);
             break;
         }
+        if (auto [ec, n] = std::get<0>(read); ec) {
+            if (ec == http::error::header_limit || ec == http::error::body_limit ||
+                ec == http::error::buffer_overflow) {
+                count.refused_too_large.fetch_add(1);
+                auto res = make(ec == http::error::body_limit
+                                    ? http::status::payload_too_large
+                                    : http::status::request_header_fields_too_large,
+                                "request too large\n");
+                res.keep_alive(false);
+                res.prepare_payload();
+                co_await http::async_write(socket, res, nothrow);
+            }
+            break;
+        }
+        auto& req = parser.get();
         response res = co_await route(req, worker);
         res.keep_alive(req.keep_alive());
         res.prepare_payload();
@@ -149,6 +210,7 @@ runtime::task<void> admin_server::state::serve_http(runtime::stream_socket socke
             break;
         }
     }
+    count.connections.fetch_sub(1);
     boost::system::error_code ignored;
     socket.shutdown(runtime::stream_socket::shutdown_send, ignored);
 }

@@ -117,6 +117,14 @@ void process_metrics(std::string& out, const proxy& p) {
     sample(out, "config_reloads_total", "result=\"failed\"", p.reloads_failed());
     family(out, "draining", "gauge", "1 while shutting down (readiness fails)");
     sample(out, "draining", "", p.draining() ? 1 : 0);
+    const auto& admin = counters();
+    family(out, "admin_connections", "gauge", "Admin HTTP connections open");
+    sample(out, "admin_connections", "", admin.connections.load());
+    family(out, "admin_refused_total", "counter",
+           "Admin HTTP connections and requests refused, by reason");
+    sample(out, "admin_refused_total", "reason=\"connections\"", admin.refused_full.load());
+    sample(out, "admin_refused_total", "reason=\"too_large\"", admin.refused_too_large.load());
+    sample(out, "admin_refused_total", "reason=\"slow\"", admin.refused_slow.load());
 }
 
 }  // namespace

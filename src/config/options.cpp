@@ -72,6 +72,9 @@ const option_row rows[] = {
     {{"admin-addr", 0, "string", "0.0.0.0:22223",
       "admin HTTP endpoint address (metrics, health); empty disables it", true},
      &P::admin_addr},
+    {{"admin-max-connections", 0, "int", "64",
+      "admin HTTP connections served at once; more are refused (503) and counted", true},
+     &P::admin_max_connections, 1, 100'000},
     {{"watch-config", 0, "flag", "false", "reload when the config file changes", true},
      &P::watch_config},
 };

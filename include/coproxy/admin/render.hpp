@@ -2,11 +2,22 @@
 // (summed over workers when read): Prometheus text exposition and twemproxy's stats JSON.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "coproxy/process/proxy.hpp"
 
 namespace coproxy::admin {
+
+// The admin endpoint's own counters, process-wide (its connections are served by every worker).
+struct admin_counters {
+    std::atomic<std::int64_t> connections{0};
+    std::atomic<std::uint64_t> refused_full{0};       // past --admin-max-connections
+    std::atomic<std::uint64_t> refused_too_large{0};  // a request past the size limits
+    std::atomic<std::uint64_t> refused_slow{0};       // a request not complete in time
+};
+admin_counters& counters();
 
 // Prometheus text format 0.0.4, every name prefixed coproxy_.
 std::string render_prometheus(const process::proxy& proxy);

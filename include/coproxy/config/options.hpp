@@ -37,6 +37,7 @@ struct process_options {
     std::chrono::milliseconds drain_delay{5000};
     config::log_format log_format = config::log_format::text;
     std::string admin_addr = "0.0.0.0:22223";
+    int admin_max_connections = 64;  // admin HTTP connections at once, all workers
     bool watch_config = false;
 };
 

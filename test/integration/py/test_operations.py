@@ -245,6 +245,99 @@ class Reload(unittest.TestCase):
                 c1.get("k")
 
 
+class AdminBounds(unittest.TestCase):
+    """The admin endpoint is bounded (connections, request size, slow senders) and a flood of it
+    leaves the data path alone."""
+
+    def test_flood_and_slow_senders_are_bounded_and_the_data_path_unaffected(self):
+        with Cluster() as cluster:
+            shard = cluster.redis()
+            port = free_port()
+            proxy = cluster.coproxy(redis_pool("cache", port, [shard.port]),
+                                    "--admin-max-connections", "8", admin=True)
+            admin_port = int(proxy.admin.rsplit(":", 1)[1])
+            # Eight idle connections fill the endpoint; past them a connection is refused at once.
+            # Two workers accept, in no set order, so an idle one may be the refused one: those
+            # are replaced until eight are held and a probe is refused.
+            idle = []
+
+            def filled_and_refusing():
+                idle[:] = [s for s in idle if not closed_by_peer(s)]
+                while len(idle) < 8:
+                    idle.append(socket.create_connection(("127.0.0.1", admin_port)))
+                time.sleep(0.05)
+                return refused_connection(admin_port)
+            self.assertTrue(until(filled_and_refusing))
+            # The data path does not notice: a thousand requests, all answered.
+            c = redis.Redis(port=port, single_connection_client=True)
+            started = time.monotonic()
+            for i in range(1000):
+                self.assertTrue(c.set(f"a{i}", i))
+            self.assertLess(time.monotonic() - started, 20)
+            for s in idle:
+                s.close()
+            # A slow sender (slowloris) is cut off; a header past 8 KiB gets 431.
+            slow = socket.create_connection(("127.0.0.1", admin_port), timeout=30)
+            slow.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            started = time.monotonic()
+            closed = False
+            while time.monotonic() - started < 20 and not closed:
+                try:
+                    slow.sendall(b"X")
+                    slow.settimeout(1)
+                    closed = slow.recv(1024) == b""
+                except socket.timeout:
+                    continue
+                except OSError:
+                    closed = True
+            self.assertTrue(closed, "a slow sender kept its admin connection")
+            big = raw(admin_port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"x" * 10000 +
+                      b"\r\n\r\n")
+            self.assertTrue(big.startswith(b"HTTP/1.1 431"), big[:80])
+            samples = scrape(proxy.admin)
+            self.assertGreaterEqual(value(samples, "coproxy_admin_refused_total",
+                                          reason="connections"), 1)
+            self.assertGreaterEqual(value(samples, "coproxy_admin_refused_total", reason="slow"), 1)
+            self.assertGreaterEqual(value(samples, "coproxy_admin_refused_total",
+                                          reason="too_large"), 1)
+
+
+def closed_by_peer(s):
+    """Whether the peer answered or closed (a refused connection gets a 503, then EOF)."""
+    s.setblocking(False)
+    try:
+        return s.recv(1, socket.MSG_PEEK) is not None
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        s.setblocking(True)
+
+
+def refused_connection(port):
+    # The idle connections may still wait in a worker's accept queue: a probe that is served
+    # closes at once (Connection: close), and the next probe tries again.
+    out = raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    return out.startswith(b"HTTP/1.1 503") and b"too many connections" in out
+
+
+def raw(port, data):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    return out
+
+
 def resp(*args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 
