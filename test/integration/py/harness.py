@@ -3,6 +3,7 @@ ports of 127.0.0.1, each stopped by pid when the test is done (also when it fail
 
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -39,11 +40,11 @@ def wait_for_port(port, timeout=10.0):
 class Process:
     """A child process with its output in a log file; stop() ends it by pid."""
 
-    def __init__(self, argv, log_path):
+    def __init__(self, argv, log_path, preexec_fn=None):
         self.log_path = log_path
         self.log_file = open(log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=preexec_fn)
 
     def log(self):
         with open(self.log_path, "rb") as f:
@@ -95,9 +96,10 @@ class Cluster:
         p.port = port
         return p
 
-    def coproxy(self, yaml, *flags, admin=False):
+    def coproxy(self, yaml, *flags, admin=False, max_fds=None):
         """Starts coproxy on `yaml`; with admin=True it gets an admin endpoint (p.admin) and a
-        stats port (p.stats_port) on free ports."""
+        stats port (p.stats_port) on free ports; `max_fds` caps its RLIMIT_NOFILE (soft and
+        hard, so it cannot raise it)."""
         conf = self.path("coproxy.yml")
         with open(conf, "w") as f:
             f.write(yaml)
@@ -107,7 +109,11 @@ class Cluster:
                 str(stats_port), "-a", "127.0.0.1", *flags]
         if "--drain-delay" not in flags:
             argv += ["--drain-delay", "0"]
-        p = Process(argv, self.path("coproxy.log"))
+        limit = None
+        if max_fds is not None:
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (max_fds, max_fds))
+        p = Process(argv, self.path("coproxy.log"), preexec_fn=limit)
         p.conf = conf
         p.admin = f"http://127.0.0.1:{admin_port}" if admin else None
         p.stats_port = stats_port
