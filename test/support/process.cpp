@@ -181,4 +181,18 @@ std::string coproxy_binary() {
     return COPROXY_BINARY;
 }
 
+double test_budget() {
+    static const double budget = [] {
+        const char* text = std::getenv("COPROXY_TEST_BUDGET");
+        const double v = text != nullptr ? std::atof(text) : 1.0;
+        return v >= 1.0 ? v : 1.0;
+    }();
+    return budget;
+}
+
+std::chrono::milliseconds budget(std::chrono::milliseconds nominal) {
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(static_cast<double>(nominal.count()) * test_budget()));
+}
+
 }  // namespace coproxy::test

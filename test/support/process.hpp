@@ -61,7 +61,12 @@ int free_port();
 // Polls until 127.0.0.1:port accepts a connection.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-// Polls `predicate` every few milliseconds until it holds or `timeout` passes.
+// The one timing knob (COPROXY_TEST_BUDGET, default 1): every wait for an event is its nominal
+// time times this. .ci/sanitizers and the stress stage raise it.
+double test_budget();
+std::chrono::milliseconds budget(std::chrono::milliseconds nominal);
+
+// Polls `predicate` every few milliseconds until it holds or `timeout` (times the budget) passes.
 template <class Predicate>
 bool eventually(Predicate predicate, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -74,7 +79,7 @@ std::string coproxy_binary();
 
 template <class Predicate>
 bool coproxy::test::eventually(Predicate predicate, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + budget(timeout);
     while (std::chrono::steady_clock::now() < deadline) {
         if (predicate()) {
             return true;

@@ -1,6 +1,8 @@
 // Blocking sockets for integration tests; see socket.hpp.
 #include "support/socket.hpp"
 
+#include "support/process.hpp"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -53,7 +55,7 @@ std::optional<client_socket> client_socket::connect(int port, std::chrono::milli
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     client_socket s(fd);
-    s.set_timeout(std::chrono::seconds(10));
+    s.set_timeout(budget(std::chrono::seconds(10)));
     return s;
 }
 
@@ -67,7 +69,7 @@ std::optional<client_socket> client_socket::connect_unix(const std::string& path
         return std::nullopt;
     }
     client_socket s(fd);
-    s.set_timeout(std::chrono::seconds(10));
+    s.set_timeout(budget(std::chrono::seconds(10)));
     return s;
 }
 

@@ -12,6 +12,17 @@ import time
 
 COPROXY = os.environ.get("COPROXY_BINARY", "build/src/coproxy")
 
+# The one timing knob: every wait for something to happen (a port, a log line, a condition) is
+# its nominal time times BUDGET. .ci/sanitizers and the stress stage raise it (a TSan build under
+# a CPU hog runs many times slower); waits are for events, so a larger budget costs nothing
+# when things are fast.
+BUDGET = float(os.environ.get("COPROXY_TEST_BUDGET", "1"))
+
+
+def budget(seconds):
+    """`seconds` scaled by the test budget."""
+    return seconds * BUDGET
+
 
 def free_port():
     """A port nobody uses now, below the kernel's ephemeral range (32768+), so an outgoing
@@ -27,7 +38,7 @@ def free_port():
 
 
 def wait_for_port(port, timeout=10.0):
-    deadline = time.time() + timeout
+    deadline = time.time() + budget(timeout)
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
@@ -118,7 +129,7 @@ class Cluster:
         p.admin = f"http://127.0.0.1:{admin_port}" if admin else None
         p.stats_port = stats_port
         self.processes.append(p)
-        deadline = time.time() + 10
+        deadline = time.time() + budget(10)
         while " started: " not in p.log():
             assert p.proc.poll() is None and time.time() < deadline, p.log()
             time.sleep(0.02)
@@ -151,8 +162,9 @@ def memcache_pool(name, listen_port, servers, **keys):
 
 
 def until(predicate, timeout=10.0):
-    """Polls `predicate` until it holds or `timeout` seconds pass; its last answer."""
-    deadline = time.time() + timeout
+    """Polls `predicate` until it holds or `timeout` seconds (times the budget) pass; its last
+    answer."""
+    deadline = time.time() + budget(timeout)
     while time.time() < deadline:
         if predicate():
             return True
@@ -162,6 +174,7 @@ def until(predicate, timeout=10.0):
 
 def raw_exchange(port, data, read_until_close=False, timeout=5.0):
     """Sends raw bytes, returns what comes back (until close, or until the socket goes quiet)."""
+    timeout = budget(timeout)
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     s.sendall(data)
     chunks = []
