@@ -131,6 +131,14 @@ void keyed_session::on_reply(upstream::request& r) {
         return;
     }
     queued_reply_bytes_ += r.reply.size();
+    if (queued_reply_bytes_ > service().config().client_output_limit && !write_waiting_) {
+        // Over the limit only because this round's flush has not run yet (a server read brought
+        // many replies at once): write now, and cut off only what the client does not take.
+        flush();
+        if (phase_ == phase::closed) {
+            return;
+        }
+    }
     if (queued_reply_bytes_ > service().config().client_output_limit) {
         // A client that sends and never reads: cut it off rather than buffer without end.
         metrics().client_output_overflows.add();
