@@ -1,8 +1,6 @@
 // Blocking sockets for integration tests; see socket.hpp.
 #include "support/socket.hpp"
 
-#include "support/process.hpp"
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -15,6 +13,8 @@
 #include <random>
 #include <stdexcept>
 #include <utility>
+
+#include "support/process.hpp"
 
 namespace coproxy::test {
 
