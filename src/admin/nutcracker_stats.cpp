@@ -82,7 +82,9 @@ std::string render_nutcracker_stats(const process::proxy& p) {
             const auto emit = [&](std::string_view key, long long value) {
                 out += first_field ? "" : ", ";
                 first_field = false;
-                out += "\"" + std::string(key) + "\":" + std::to_string(value);
+                // Appended: GCC 12 at -O3 reports a false -Werror=restrict for
+                // "literal" + std::string temporaries (GCC bug 105651).
+                out.append(1, '"').append(key).append("\":").append(std::to_string(value));
             };
 #define COPROXY_SERVER_FIELD(field, prom, twem, help)                                           \
     if (std::string_view(twem) == "server_timedout") {                                          \

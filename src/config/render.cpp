@@ -52,14 +52,22 @@ void emit_pool(YAML::Emitter& out, const pool_config& p, secrets s) {
     }
     out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
     for (const auto& server : p.servers) {
-        std::string line =
-            server.is_unix() ? server.path
-                             : (server.host.find(':') != std::string::npos ? "[" + server.host + "]"
-                                                                           : server.host) +
-                                   ":" + std::to_string(server.port);
-        line += ":" + std::to_string(server.weight);
+        // Appended piece by piece: GCC 12 at -O3 reports a false -Werror=restrict for
+        // "literal" + std::string temporaries (GCC bug 105651).
+        std::string line;
+        if (server.is_unix()) {
+            line = server.path;
+        } else if (server.host.find(':') != std::string::npos) {
+            line.append(1, '[')
+                .append(server.host)
+                .append("]:")
+                .append(std::to_string(server.port));
+        } else {
+            line.append(server.host).append(1, ':').append(std::to_string(server.port));
+        }
+        line.append(1, ':').append(std::to_string(server.weight));
         if (!server.name.empty()) {
-            line += " " + server.name;
+            line.append(1, ' ').append(server.name);
         }
         out << line;
     }

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "coproxy/protocol/redis_introspection.hpp"
 #include "coproxy/protocol/resp.hpp"
 
 namespace coproxy::frontend {
@@ -111,7 +112,8 @@ void redis_fanout::merge_sum(std::string& out) {
         }
         sum += *value;
     }
-    out = ":" + std::to_string(sum) + "\r\n";
+    out.clear();
+    redis::append_integer(sum, out);
 }
 
 redis_broadcast::redis_broadcast(upstream::request& parent, std::string_view payload,

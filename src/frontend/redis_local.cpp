@@ -82,8 +82,15 @@ std::string endpoint_text(const runtime::stream_protocol::endpoint& e) {
         std::memcpy(tcp.data(), e.data(), std::min<std::size_t>(e.size(), tcp.capacity()));
         tcp.resize(e.size());
         const auto address = tcp.address();
-        return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-               std::to_string(tcp.port());
+        // Appended: GCC 12 at -O3 reports a false -Werror=restrict for "literal" + std::string
+        // temporaries (GCC bug 105651).
+        std::string text;
+        if (address.is_v6()) {
+            text.append(1, '[').append(address.to_string()).append(1, ']');
+        } else {
+            text = address.to_string();
+        }
+        return text.append(1, ':').append(std::to_string(tcp.port()));
     }
     return "/unix";
 }
@@ -261,7 +268,9 @@ void redis_session::client() {
     }
     const std::string_view name = it->name;
     if (name == "id") {
-        reply_local(":" + std::to_string(id_) + "\r\n");
+        std::string reply;
+        redis::append_integer(id_, reply);
+        reply_local(reply);
     } else if (name == "setname") {
         if (!valid_client_text(argv_[2])) {
             reply_local(
@@ -376,8 +385,13 @@ void redis_session::command() {
                    : nullptr;
     };
     if (iequals(sub, "count")) {
-        reply_local(argv_.size() == 2 ? ":" + std::to_string(redis::advertised_count()) + "\r\n"
-                                      : arity_error("command|count"));
+        if (argv_.size() == 2) {
+            std::string reply;
+            redis::append_integer(static_cast<long long>(redis::advertised_count()), reply);
+            reply_local(reply);
+        } else {
+            reply_local(arity_error("command|count"));
+        }
     } else if (iequals(sub, "info")) {
         redis::append_array_header(argv_.size() - 2, out);
         for (std::size_t i = 2; i < argv_.size(); ++i) {

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "coproxy/protocol/redis_introspection.hpp"
 #include "coproxy/protocol/resp_reply.hpp"
 
 namespace coproxy::protocol::redis {
@@ -30,7 +31,8 @@ std::string merge_all_true(std::span<const std::string_view> replies) {
             all[e] = all[e] && *v != 0;
         }
     }
-    std::string out = "*" + std::to_string(all.size()) + "\r\n";
+    std::string out;
+    append_array_header(all.size(), out);
     for (const bool b : all) {
         out += b ? ":1\r\n" : ":0\r\n";
     }
@@ -46,7 +48,9 @@ std::string merge_sum(std::span<const std::string_view> replies) {
         }
         sum += *v;
     }
-    return ":" + std::to_string(sum) + "\r\n";
+    std::string out;
+    append_integer(sum, out);
+    return out;
 }
 
 std::string merge_concat(std::span<const std::string_view> replies) {
@@ -58,7 +62,8 @@ std::string merge_concat(std::span<const std::string_view> replies) {
         }
         all.insert(all.end(), elements.begin(), elements.end());
     }
-    std::string out = "*" + std::to_string(all.size()) + "\r\n";
+    std::string out;
+    append_array_header(all.size(), out);
     for (const auto e : all) {
         out += e;
     }
