@@ -99,6 +99,7 @@ void check_ranges(const process_options& o) {
     check(o.shutdown_timeout >= 0ms && o.shutdown_timeout <= 24h);
     check(o.drain_delay >= 0ms && o.drain_delay <= 24h);
     check(o.log_format == log_format::text || o.log_format == log_format::json);
+    check(o.admin_max_connections >= 1 && o.admin_max_connections <= 100'000);
 }
 
 // Every option's value as text, by its table name.
@@ -124,6 +125,7 @@ std::map<std::string_view, std::string> values_of(const process_options& o) {
         {"drain-delay", std::to_string(o.drain_delay.count())},
         {"log-format", std::to_string(static_cast<int>(o.log_format))},
         {"admin-addr", o.admin_addr},
+        {"admin-max-connections", std::to_string(o.admin_max_connections)},
         {"watch-config", std::to_string(o.watch_config)},
     };
 }

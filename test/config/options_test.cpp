@@ -36,6 +36,7 @@ TEST(Options, Defaults) {
     EXPECT_EQ(r.options.mbuf_size, 16384u);
     EXPECT_EQ(r.options.shutdown_timeout, 30s);
     EXPECT_EQ(r.options.admin_addr, "0.0.0.0:22223");
+    EXPECT_EQ(r.options.admin_max_connections, 64);
     EXPECT_EQ(r.options.threads, 0);
 }
 
@@ -116,6 +117,21 @@ TEST(Options, BadValuesNameTheirSource) {
     EXPECT_EQ(f.errors[0],
               "c.yml:8: section 'coproxy': key 'shutdown_timeout': expected a duration like 30s, "
               "500ms or 2m, got 'soon'");
+}
+
+TEST(Options, AdminMaxConnectionsFromEverySource) {
+    EXPECT_EQ(parse({"--admin-max-connections=8"}).options.admin_max_connections, 8);
+    fake_env env{{{"COPROXY_ADMIN_MAX_CONNECTIONS", "100000"}}};
+    EXPECT_EQ(parse({}, env).options.admin_max_connections, 100'000);
+    auto f = parse({});
+    const file_setting settings[] = {{"admin_max_connections", "2", 3}};
+    apply_file_settings(f, settings, "c.yml");
+    ASSERT_TRUE(f.errors.empty()) << f.errors.front();
+    EXPECT_EQ(f.options.admin_max_connections, 2);
+
+    auto bad = parse({"--admin-max-connections", "0"});
+    ASSERT_EQ(bad.errors.size(), 1u);
+    EXPECT_EQ(bad.errors[0], "option '--admin-max-connections': must be between 1 and 100000");
 }
 
 TEST(Options, EmptyValueAfterEquals) {
