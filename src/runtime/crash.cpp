@@ -10,8 +10,26 @@
 
 #include "coproxy/runtime/log.hpp"
 
+// Under ASan or TSan the sanitizer's own handlers report a crash better, and ASan gives every
+// thread an alternate stack of its own, which it unmaps when the thread exits: replacing it makes
+// that unmap fail and the sanitizer abort the process at the first thread exit. GCC says so with
+// __SANITIZE_*__, clang with __has_feature.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define COPROXY_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define COPROXY_SANITIZED 1
+#endif
+#endif
+
 namespace coproxy::runtime {
 namespace {
+
+#ifdef COPROXY_SANITIZED
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
 
 constexpr int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
 
@@ -69,8 +87,11 @@ const char* signal_name(int signal) {
 }
 
 void install_crash_stack() {
-    // Leaked on purpose: a thread's alternate stack must outlive every signal it may take.
+    if constexpr (sanitized) {
+        return;  // no handlers of ours to run on it, and the sanitizer owns the thread's stack
+    }
     const std::size_t size = std::max<std::size_t>(SIGSTKSZ, 64 * 1024);
+    // Leaked on purpose: a thread's alternate stack must outlive every signal it may take.
     stack_t stack{};
     stack.ss_sp = new char[size];
     stack.ss_size = size;
@@ -78,9 +99,9 @@ void install_crash_stack() {
 }
 
 void install_crash_handlers() {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    return;  // the sanitizer's own handler reports a crash better
-#endif
+    if constexpr (sanitized) {
+        return;  // the sanitizer's own handler reports a crash better
+    }
     // backtrace() loads libgcc on first use, which is not safe inside a handler: do it now.
     void* warm[1];
     ::backtrace(warm, 1);
