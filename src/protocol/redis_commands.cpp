@@ -24,7 +24,7 @@ constexpr auto sum = merge_kind::sum_integers;
 constexpr auto same_reply = merge_kind::same_reply;
 constexpr auto all_true = merge_kind::all_true;
 constexpr auto all_ok = merge_kind::all_ok;
-constexpr auto info = merge_kind::info;
+constexpr auto info_merge = merge_kind::info;
 constexpr auto concat = merge_kind::concat;
 constexpr auto any_value = merge_kind::any_value;
 
@@ -312,7 +312,7 @@ constexpr command_info table[] = {
     {"failover",              -1,  0,  0, 0, unsup,  none, 0},
     {"flushall",              -1,  0,  0, 0, pool,   all_ok, wr},
     {"flushdb",               -1,  0,  0, 0, pool,   all_ok, wr},
-    {"info",                  -1,  0,  0, 0, pool,   info, 0},
+    {"info",                  -1,  0,  0, 0, pool,   info_merge, 0},
     {"lastsave",               1,  0,  0, 0, unsup,  none, 0},
     {"latency",               -2,  0,  0, 0, unsup,  none, 0},
     {"lolwut",                -1,  0,  0, 0, unsup,  none, ro},

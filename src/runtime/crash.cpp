@@ -90,7 +90,7 @@ void install_crash_stack() {
     if constexpr (sanitized) {
         return;  // no handlers of ours to run on it, and the sanitizer owns the thread's stack
     }
-    const std::size_t size = std::max<std::size_t>(SIGSTKSZ, 64 * 1024);
+    const std::size_t size = std::max(static_cast<std::size_t>(SIGSTKSZ), std::size_t{64 * 1024});
     // Leaked on purpose: a thread's alternate stack must outlive every signal it may take.
     stack_t stack{};
     stack.ss_sp = new char[size];
@@ -108,7 +108,7 @@ void install_crash_handlers() {
     install_crash_stack();
     struct sigaction action {};
     action.sa_handler = on_fatal_signal;
-    action.sa_flags = SA_RESETHAND | SA_ONSTACK;
+    action.sa_flags = static_cast<int>(SA_RESETHAND | SA_ONSTACK);
     sigemptyset(&action.sa_mask);
     for (int s : fatal_signals) {
         ::sigaction(s, &action, nullptr);
