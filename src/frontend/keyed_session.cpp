@@ -131,9 +131,10 @@ void keyed_session::on_reply(upstream::request& r) {
         return;
     }
     queued_reply_bytes_ += r.reply.size();
-    if (queued_reply_bytes_ > service().config().client_output_limit && !write_waiting_) {
-        // Over the limit only because this round's flush has not run yet (a server read brought
-        // many replies at once): write now, and cut off only what the client does not take.
+    if (queued_reply_bytes_ > service().config().client_output_limit) {
+        // Perhaps over the limit only because this round's flush has not run yet (a server read
+        // brought many replies at once): write now (flush() does nothing while it waits for the
+        // client to drain its socket), and cut off only what the client does not take.
         flush();
         if (phase_ == phase::closed) {
             return;
